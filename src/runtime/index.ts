@@ -1,0 +1,3 @@
+export * from './clock.ts';
+export * from './net.ts';
+export * from './random.ts';
