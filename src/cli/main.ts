@@ -1,0 +1,69 @@
+/**
+ * `duet` command line. Wiring only (DESIGN §2): each subcommand parses its arguments and hands over to the
+ * layer that does the work. Subcommands that later issues build (server, lca, scs, status, switchover,
+ * config) are listed with what they will do, so `duet help` always tells the truth about what works today.
+ */
+import { runUas } from './uas.ts';
+
+interface Command {
+  name: string;
+  summary: string;
+  available: boolean;
+  run?: (args: string[]) => Promise<number> | number;
+}
+
+const commands: Command[] = [
+  { name: 'up', summary: 'run a single-host HA pair (SCS, LCA, two SIP Servers) from a config file', available: false },
+  { name: 'server', summary: 'run one SIP Server: duet server --config FILE --app NAME', available: false },
+  { name: 'lca', summary: 'run the Local Control Agent of this host', available: false },
+  { name: 'scs', summary: 'run the Solution Control Server', available: false },
+  { name: 'status', summary: 'show each HA pair: roles, HA link, sync, readiness', available: false },
+  { name: 'switchover', summary: 'switch a pair over (--pair NAME, --when-ready)', available: false },
+  { name: 'config', summary: 'check or reload a configuration file', available: false },
+  {
+    name: 'uas',
+    summary: 'a minimal SIP UAS on the sip/ layer (answers OPTIONS, INVITE, BYE): duet uas [--port N] [--host A]',
+    available: true,
+    run: runUas,
+  },
+  { name: 'help', summary: 'this text', available: true, run: () => printHelp() },
+];
+
+function printHelp(): number {
+  const lines = ['duet: an open SIP Server for contact centers, running as a high-availability pair', '', 'Commands:'];
+  for (const c of commands) {
+    lines.push(`  ${c.name.padEnd(11)} ${c.summary}${c.available ? '' : '  [not built yet]'}`);
+  }
+  lines.push(
+    '',
+    'Built so far: the SIP protocol layer (sip/: message, transport, transaction, dialog, digest auth)',
+    'and the runtime (injected clock/network, deterministic simulator). See README.md.',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name = 'help', ...rest] = argv;
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`duet: unknown command "${name}". Run "duet help" for the list.\n`);
+    return 2;
+  }
+  if (!command.run) {
+    // `npm start` runs `duet up`: until the pair exists it explains what is there, and does not fail.
+    process.stdout.write(`duet ${name}: not built yet (it comes with a later issue).\n\n`);
+    return printHelp();
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`duet: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

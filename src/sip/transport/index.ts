@@ -1,0 +1,3 @@
+export * from './stream-framer.ts';
+export * from './transport.ts';
+export * from './types.ts';
