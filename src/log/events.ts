@@ -1,0 +1,405 @@
+/**
+ * The one registry of log events (SPEC S7). Operators build alarm conditions on these IDs, so an ID never
+ * changes meaning. The seeds' IDs (00-xxxxx) keep the meaning the seeds give them; Duet's own events use
+ * 10-xxxxx, by area:
+ *   10-1xxxx server lifecycle and status    10-5xxxx configuration
+ *   10-2xxxx HA: roles, link, sync          10-6xxxx management: LCA, SCS, scripts, alarms
+ *   10-3xxxx SIP, devices, monitoring       10-7xxxx CTI clients
+ *   10-4xxxx calls and registrations
+ * A template names its parameters in braces; logger.event() requires exactly those.
+ */
+
+export const eventLevels = ['Alarm', 'Standard', 'Interaction', 'Trace'] as const;
+export type EventLevel = (typeof eventLevels)[number];
+
+export interface EventSpec {
+  readonly level: EventLevel;
+  /** A stable kebab-case name, for reading logs without the table. */
+  readonly name: string;
+  readonly template: string;
+  /** What it means and where it comes from. */
+  readonly meaning: string;
+}
+
+export const logEvents = {
+  // The seeds' events.
+  '00-04200': {
+    level: 'Alarm',
+    name: 'sip-listener-failed',
+    template: 'SIP listener could not be opened on {address}:{port}: {reason}',
+    meaning:
+      'Seed 001: the server could not open its listening port (it stays Running in an HA pair and the SCS gives ' +
+      'the primary role to the other server). The seed recommends an alarm condition on this ID.',
+  },
+  '00-52027': {
+    level: 'Standard',
+    name: 'sip-nic-failure',
+    template: 'SIP NIC {address} failure detected: {reason}',
+    meaning:
+      'Seed 001: SIP NIC status monitoring (sip-nic-monitoring) found the SIP NIC address missing or down.',
+  },
+  '00-52028': {
+    level: 'Standard',
+    name: 'sip-nic-success',
+    template: 'SIP NIC {address} is up',
+    meaning: 'Seed 001: the SIP NIC is present again (or at the first check).',
+  },
+  '00-52029': {
+    level: 'Standard',
+    name: 'virtual-ip-failure',
+    template: 'Virtual IP {address} failure detected: expected {expected} on this host as {role}',
+    meaning:
+      'Seed 001: Virtual IP monitoring (sip-iptakeover-monitoring) found the VIP absent on the primary, or ' +
+      'present on the backup.',
+  },
+  '00-52030': {
+    level: 'Standard',
+    name: 'virtual-ip-success',
+    template: 'Virtual IP {address} is {expected} on this host as {role}',
+    meaning: 'Seed 001: the Virtual IP is where it should be again.',
+  },
+
+  // 10-1xxxx: server lifecycle and status.
+  '10-10001': {
+    level: 'Standard',
+    name: 'server-started',
+    template: 'SIP Server {app} started in mode {mode} (Duet {version})',
+    meaning: 'A SIP Server process started.',
+  },
+  '10-10002': {
+    level: 'Standard',
+    name: 'server-stopped',
+    template: 'SIP Server {app} stopped: {reason}',
+    meaning: 'A SIP Server process stopped in order.',
+  },
+  '10-10003': {
+    level: 'Standard',
+    name: 'status-changed',
+    template: '{app} status changed from {from} to {to}',
+    meaning: 'Initializing, Running, ServiceUnavailable, Stopping, Stopped (SPEC S4.1).',
+  },
+  '10-10004': {
+    level: 'Alarm',
+    name: 'service-unavailable',
+    template: '{app} reports ServiceUnavailable: {reason}',
+    meaning:
+      'A monitor (sip-pass-check, NIC, VIP, trunks OOS, backup init check) made the server unavailable.',
+  },
+  '10-10005': {
+    level: 'Alarm',
+    name: 'backup-init-check-failed',
+    template: 'Backup {app}: {component} did not finish initializing within {timeout} s',
+    meaning: 'backup-init-check (seed 002): an internal component did not initialize in time.',
+  },
+  '10-10006': {
+    level: 'Alarm',
+    name: 'backup-sip-port-check-failed',
+    template: 'Backup {app} could not open SIP port {address}:{port}: {reason}',
+    meaning: 'backup-sip-port-check (seed 002): the backup could not open the SIP port.',
+  },
+  '10-10007': {
+    level: 'Alarm',
+    name: 'app-terminated',
+    template: '{app} terminated unexpectedly: {reason}',
+    meaning:
+      'The LCA saw a server process exit without being told to stop it. Seed 001 counts unexpected ' +
+      'terminations among the conditions its 00-04200 alarm watches; configure an alarm on this ID too.',
+  },
+
+  // 10-2xxxx: HA.
+  '10-20001': {
+    level: 'Standard',
+    name: 'role-changed',
+    template: '{app} changed mode from {from} to {to}: {reason}',
+    meaning: 'Primary, Backup, Exiting (SPEC S4.1).',
+  },
+  '10-20002': {
+    level: 'Standard',
+    name: 'ha-link-up',
+    template: 'HA link with {peer} established ({address})',
+    meaning: 'The backup connected to the primary and both authenticated.',
+  },
+  '10-20003': {
+    level: 'Alarm',
+    name: 'ha-link-down',
+    template: 'HA link with {peer} lost: {reason}',
+    meaning: 'The HA link closed, or ADDP found the peer silent.',
+  },
+  '10-20004': {
+    level: 'Alarm',
+    name: 'ha-link-refused',
+    template: 'HA link peer {address} refused: {reason}',
+    meaning: 'A peer failed the HMAC challenge or spoke out of protocol (SPEC S4.2).',
+  },
+  '10-20005': {
+    level: 'Standard',
+    name: 'sync-started',
+    template: 'Missing-call sync with {peer} started: {calls} calls to send in batches of {batch}',
+    meaning: 'Seed 004: after the HA link came up, the calls missing on the backup are sent.',
+  },
+  '10-20006': {
+    level: 'Trace',
+    name: 'sync-progress',
+    template: 'Missing-call sync with {peer}: {sent} of {total} calls sent',
+    meaning: 'One batch of the missing-call sync was sent.',
+  },
+  '10-20007': {
+    level: 'Standard',
+    name: 'sync-completed',
+    template: 'Missing-call sync with {peer} completed: {calls} calls sent, {removed} stale calls removed',
+    meaning: 'The backup holds every call of the primary (seed 004 readiness condition).',
+  },
+  '10-20008': {
+    level: 'Standard',
+    name: 'switchover',
+    template: 'Pair {pair}: {kind} from {from} to {to}: {reason}',
+    meaning: 'A switchover (planned) or failover (unplanned) was performed by the SCS (SPEC S4.5).',
+  },
+  '10-20009': {
+    level: 'Alarm',
+    name: 'double-failure',
+    template:
+      'Pair {pair}: switchover while readiness was 0 (double failure): {calls} calls not yet synchronized are released',
+    meaning: 'Seed 004: a switchover before both servers were ready for it.',
+  },
+  '10-20010': {
+    level: 'Alarm',
+    name: 'role-flapping',
+    template: '{app} changed mode {count} times within {seconds} s',
+    meaning: 'haflip-detect-timeout: the role is bouncing between the servers.',
+  },
+  '10-20011': {
+    level: 'Alarm',
+    name: 'both-primary',
+    template: 'SCS unreachable and both {app} and {peer} are primary: {loser} switches to backup',
+    meaning: 'SCS connection monitoring (control-vip-scripts, seed 001).',
+  },
+  '10-20012': {
+    level: 'Standard',
+    name: 'readiness-changed',
+    template: '{app} readiness for switchover is now {ready}',
+    meaning: 'Seed 004 readiness flag changed (1 or 0).',
+  },
+  '10-20013': {
+    level: 'Trace',
+    name: 'addp-trace',
+    template: 'ADDP {direction} {what} on the HA link with {peer}',
+    meaning: 'addp-trace: an ADDP poll or answer.',
+  },
+
+  // 10-3xxxx: SIP, devices, monitoring.
+  '10-30001': {
+    level: 'Trace',
+    name: 'sip-parse-error',
+    template: 'Unparseable SIP message from {source}: {reason}',
+    meaning: 'A message was answered with 400 or dropped (SPEC S2.1); it affected nothing else.',
+  },
+  '10-30002': {
+    level: 'Standard',
+    name: 'sip-flood-limit',
+    template: 'SIP flood limit: {source} sent more than {limit} requests/s; requests dropped',
+    meaning: 'sip-flood-limit reached for a source address (SPEC S8.4). Logged once per episode.',
+  },
+  '10-30003': {
+    level: 'Standard',
+    name: 'sip-listener-opened',
+    template: 'SIP listener opened on {address}:{port} ({transport})',
+    meaning: 'The primary opened the SIP port.',
+  },
+  '10-30004': {
+    level: 'Standard',
+    name: 'sip-listener-closed',
+    template: 'SIP listener on {address}:{port} closed: {reason}',
+    meaning: 'The SIP port was closed (switch to backup, stop).',
+  },
+  '10-30005': {
+    level: 'Standard',
+    name: 'dn-out-of-service',
+    template: '{dnType} DN {dn} ({contact}) is out of service: no answer to OPTIONS within {seconds} s',
+    meaning: 'Active out-of-service detection (oos-check, oos-force; SPEC S2.8).',
+  },
+  '10-30006': {
+    level: 'Standard',
+    name: 'dn-back-in-service',
+    template: '{dnType} DN {dn} ({contact}) is back in service',
+    meaning: 'An out-of-service device answered a probe.',
+  },
+  '10-30007': {
+    level: 'Alarm',
+    name: 'all-services-out-of-service',
+    template: 'All {kind} DNs that count are out of service ({count}); reporting ServiceUnavailable',
+    meaning: 'switchover-on-trunks-oos / switchover-on-msml-oos (seed 000).',
+  },
+  '10-30008': {
+    level: 'Alarm',
+    name: 'sip-traffic-lost',
+    template:
+      'No SIP traffic for {seconds} s and every OOS-checked device failed; reporting ServiceUnavailable',
+    meaning: 'sip-pass-check (seeds 000, 001).',
+  },
+  '10-30009': {
+    level: 'Standard',
+    name: 'sip-auth-failed',
+    template: 'Digest authentication failed for DN {dn} from {source}: {reason}',
+    meaning: 'A REGISTER or INVITE failed authentication (SPEC S2.4).',
+  },
+
+  // 10-4xxxx: calls and registrations.
+  '10-40001': {
+    level: 'Interaction',
+    name: 'contact-registered',
+    template: 'DN {dn} registered {contact}, expires in {expires} s',
+    meaning: 'REGISTER accepted.',
+  },
+  '10-40002': {
+    level: 'Interaction',
+    name: 'contact-removed',
+    template: 'DN {dn} contact {contact} removed: {reason}',
+    meaning: 'Unregistered or expired.',
+  },
+  '10-40003': {
+    level: 'Interaction',
+    name: 'call-created',
+    template: 'Call {connId} created: {from} -> {to}',
+    meaning: 'A new call (ConnID) exists.',
+  },
+  '10-40004': {
+    level: 'Interaction',
+    name: 'call-released',
+    template: 'Call {connId} released: {reason}',
+    meaning: 'The call ended.',
+  },
+  '10-40005': {
+    level: 'Interaction',
+    name: 'call-routed',
+    template: 'Call {connId} on Routing Point {dn} routed to {dest}',
+    meaning: 'RequestRouteCall, or default-dn after router-timeout.',
+  },
+  '10-40006': {
+    level: 'Standard',
+    name: 'route-timeout',
+    template: 'Call {connId} on Routing Point {dn}: no route within {seconds} s; {outcome}',
+    meaning: 'router-timeout expired (SPEC S2.6).',
+  },
+  '10-40007': {
+    level: 'Interaction',
+    name: 'call-overflow',
+    template: 'Call {connId}: trunk {dn} answered {status}; trying the next trunk',
+    meaning: 'sip-error-codes-overflow matched (seed 000).',
+  },
+
+  // 10-5xxxx: configuration.
+  '10-50001': {
+    level: 'Standard',
+    name: 'config-loaded',
+    template: 'Configuration {file} loaded',
+    meaning: 'At start.',
+  },
+  '10-50002': {
+    level: 'Standard',
+    name: 'config-reloaded',
+    template:
+      'Configuration {file} reloaded: {applied} applied, {nextCall} for the next call, {onHaConnection} when the HA connection is established, {pendingRestart} pending restart',
+    meaning: 'SIGHUP or `duet config reload` (SPEC S9).',
+  },
+  '10-50003': {
+    level: 'Standard',
+    name: 'option-pending-restart',
+    template: 'Option {option} changed from {from} to {to}; it takes effect after restart',
+    meaning: 'One line per change that waits for a restart.',
+  },
+  '10-50004': {
+    level: 'Standard',
+    name: 'config-rejected',
+    template: 'Configuration {file} not reloaded, {count} errors; the first: {first}',
+    meaning: 'The running configuration is kept.',
+  },
+
+  // 10-6xxxx: management.
+  '10-60001': {
+    level: 'Standard',
+    name: 'lca-connected',
+    template: 'LCA of host {host} connected',
+    meaning: 'The SCS reached an LCA.',
+  },
+  '10-60002': {
+    level: 'Alarm',
+    name: 'lca-lost',
+    template: 'LCA of host {host} lost: {reason}',
+    meaning: 'The SCS lost an LCA (disconnect-switchover-timeout counts from here).',
+  },
+  '10-60003': {
+    level: 'Standard',
+    name: 'script-run',
+    template: 'Script {script} run on {host}: exit code {code}',
+    meaning: 'An LCA ran a configured script.',
+  },
+  '10-60004': {
+    level: 'Alarm',
+    name: 'script-failed',
+    template: 'Script {script} on {host} failed after {attempts} attempts: {reason}',
+    meaning: 'vip-state-change-timeout: the script did not change the VIP state; it is not run again.',
+  },
+  '10-60005': {
+    level: 'Alarm',
+    name: 'alarm-raised',
+    template: 'Alarm {alarm} raised by event {eventId} of {app}',
+    meaning: 'An alarm condition matched (SPEC S7).',
+  },
+  '10-60006': {
+    level: 'Standard',
+    name: 'alarm-cleared',
+    template: 'Alarm {alarm} cleared: {by}',
+    meaning: 'By an administrator, by the clear-on event, or by cancel-timeout.',
+  },
+  '10-60007': {
+    level: 'Standard',
+    name: 'management-request',
+    template: '{action} requested from {source}',
+    meaning: 'A state-changing management request was accepted.',
+  },
+  '10-60008': {
+    level: 'Alarm',
+    name: 'management-refused',
+    template: '{action} from {source} refused: {reason}',
+    meaning:
+      'A management request or inter-process link failed authentication, or an LCA was asked for an unconfigured script.',
+  },
+
+  // 10-7xxxx: CTI clients.
+  '10-70001': {
+    level: 'Interaction',
+    name: 'cti-client-connected',
+    template: 'CTI client {client} connected from {source}',
+    meaning: 'A T-Library-style client connected.',
+  },
+  '10-70002': {
+    level: 'Interaction',
+    name: 'cti-client-disconnected',
+    template: 'CTI client {client} disconnected: {reason}',
+    meaning: 'A client connection closed.',
+  },
+  '10-70003': {
+    level: 'Standard',
+    name: 'cti-client-refused',
+    template: 'CTI client from {source} refused: {reason}',
+    meaning: 'Wrong password, or a malformed first message.',
+  },
+} as const satisfies Record<string, EventSpec>;
+
+export type EventId = keyof typeof logEvents;
+
+/** The parameter names of a template: `'on {address}:{port}'` -> `'address' | 'port'`. */
+export type TemplateParams<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? P | TemplateParams<Rest>
+  : never;
+
+export type ParamValue = string | number | boolean;
+
+export type EventParams<Id extends EventId> = {
+  [K in TemplateParams<(typeof logEvents)[Id]['template']>]: ParamValue;
+};
+
+export function isEventId(id: string): id is EventId {
+  return Object.hasOwn(logEvents, id);
+}
