@@ -292,14 +292,25 @@ export const tserverOptions = {
       'flip (an alarm can react to it). 0 turns detection off. 10 s is long enough to catch a pair bouncing ' +
       'between failovers and short enough not to flag two planned switchovers.',
   },
+  'no-answer-timeout': {
+    type: number({ min: 0, max: 3600 }),
+    default: 30,
+    takesEffect: 'For the next call',
+    source: 'SPEC S2.5',
+    description:
+      'Seconds a call may ring at an Extension or ACD Position before it is abandoned as not answered: the ' +
+      'ringing leg is cancelled and the caller gets 480 Temporarily Unavailable. 0 rings until the caller ' +
+      'gives up.',
+  },
   'sip-flood-limit': {
     type: number({ min: 0, max: 100000 }),
     default: 0,
     takesEffect: 'Immediately',
     source: 'SPEC S8.4',
     description:
-      'The most SIP requests per second accepted from one source address; requests above it are dropped and ' +
-      'counted (the retransmissions of a request already in progress are not counted). 0 (the default) is no ' +
+      'The most SIP requests per second accepted from one source address; requests above it are answered ' +
+      '503 with Retry-After (an ACK is dropped) and counted (the retransmissions of a request already in ' +
+      'progress are not counted). 0 (the default) is no ' +
       'limit, because a trunk or a load generator legitimately sends everything from one address: set it to ' +
       'a value above the busiest trunk on a server that faces untrusted networks.',
   },

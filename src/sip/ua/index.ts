@@ -1,1 +1,2 @@
+export * from './two-xx-retransmitter.ts';
 export * from './uas.ts';

@@ -3,18 +3,18 @@
  * an SDP answer), ends them on BYE, honours CANCEL, and refuses the rest. It is the "real peer" target of the
  * foundation's sipp test and a building block for test phones; a server's call logic lives above sip/.
  *
- * As a UAS core it owns the 2xx retransmissions of RFC 3261 §13.3.1.4 (the INVITE server transaction hands
- * them over, RFC 6026): the 2xx is resent from T1 doubling to T2 until the ACK arrives, for at most 64*T1.
+ * As a UAS core it owns the 2xx retransmissions of RFC 3261 §13.3.1.4 (TwoXxRetransmitter).
  */
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { Random } from '../../runtime/random.ts';
 import { createResponse } from '../message/build.ts';
 import { getCallId, getCSeq, getFrom, getTo } from '../message/headers.ts';
 import type { SipRequest, SipResponse } from '../message/types.ts';
+import type { InviteServerTransaction } from '../transaction/invite-server.ts';
 import type { ServerTransaction } from '../transaction/layer.ts';
 import { TransactionLayer } from '../transaction/layer.ts';
-import type { InviteServerTransaction } from '../transaction/invite-server.ts';
 import type { Inbound, SipSender } from '../transport/types.ts';
+import { TwoXxRetransmitter } from './two-xx-retransmitter.ts';
 
 export interface UasOptions {
   clock: Clock;
@@ -46,7 +46,7 @@ interface Session {
   state: 'ringing' | 'answered' | 'confirmed';
   invite: InviteServerTransaction;
   answerTimer: TimerHandle | null;
-  retransmit: { timer: TimerHandle; interval: number; deadline: number; response: SipResponse; inbound: Inbound } | null;
+  retransmit: TwoXxRetransmitter | null;
 }
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
@@ -54,8 +54,6 @@ const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
 export class SimpleUas {
   readonly layer: TransactionLayer;
   private readonly sessions = new Map<string, Session>();
-  private readonly T1: number;
-  private readonly T2: number;
 
   constructor(private readonly opts: UasOptions) {
     this.layer = new TransactionLayer({
@@ -65,8 +63,6 @@ export class SimpleUas {
       timers: opts.timers,
       onRequest: (req, tx, inbound) => this.onRequest(req, tx, inbound),
     });
-    this.T1 = this.layer.timers.T1;
-    this.T2 = this.layer.timers.T2;
   }
 
   /** Dialogs in progress. */
@@ -157,36 +153,22 @@ export class SimpleUas {
       if (!tx.respond(ok)) return;
       s.state = 'answered';
       this.opts.onEvent?.({ kind: 'answered', callId });
-      if (inbound.transport === 'UDP') this.retransmit2xx(s, ok, inbound);
+      s.retransmit = new TwoXxRetransmitter(
+        this.opts.clock,
+        this.opts.sender,
+        ok,
+        inbound,
+        this.layer.timers,
+        () => {
+          s.retransmit = null;
+          this.sessions.delete(s.callId);
+          this.opts.onEvent?.({ kind: 'ack-timeout', callId: s.callId });
+        },
+      );
     };
     const delay = this.opts.answerAfterMs ?? 0;
     if (delay > 0) s.answerTimer = this.opts.clock.setTimer(delay, answer);
     else answer();
-  }
-
-  /** §13.3.1.4: resend the 2xx at T1, 2T1, ... capped at T2, until the ACK or 64*T1; then end the dialog. */
-  private retransmit2xx(s: Session, response: SipResponse, inbound: Inbound): void {
-    const clock = this.opts.clock;
-    const tick = (): void => {
-      const r = s.retransmit;
-      if (!r) return;
-      if (clock.now() >= r.deadline) {
-        s.retransmit = null;
-        this.sessions.delete(s.callId);
-        this.opts.onEvent?.({ kind: 'ack-timeout', callId: s.callId });
-        return;
-      }
-      this.opts.sender.sendResponse(r.response, r.inbound);
-      r.interval = Math.min(r.interval * 2, this.T2);
-      r.timer = clock.setTimer(Math.min(r.interval, r.deadline - clock.now()), tick);
-    };
-    s.retransmit = {
-      timer: clock.setTimer(this.T1, tick),
-      interval: this.T1,
-      deadline: clock.now() + 64 * this.T1,
-      response,
-      inbound,
-    };
   }
 
   private onCancel(cancel: SipRequest, tx: ServerTransaction): void {
@@ -220,7 +202,7 @@ export class SimpleUas {
 
   private stopTimers(s: Session): void {
     if (s.answerTimer !== null) this.opts.clock.clearTimer(s.answerTimer);
-    if (s.retransmit) this.opts.clock.clearTimer(s.retransmit.timer);
+    s.retransmit?.stop();
     s.answerTimer = null;
     s.retransmit = null;
   }
