@@ -3,6 +3,8 @@
  * layer that does the work. Subcommands that later issues build (server, lca, scs, status, switchover,
  * config) are listed with what they will do, so `duet help` always tells the truth about what works today.
  */
+import { runConfig } from './config.ts';
+import { runServer } from './server.ts';
 import { runUas } from './uas.ts';
 
 interface Command {
@@ -13,16 +15,31 @@ interface Command {
 }
 
 const commands: Command[] = [
-  { name: 'up', summary: 'run a single-host HA pair (SCS, LCA, two SIP Servers) from a config file', available: false },
-  { name: 'server', summary: 'run one SIP Server: duet server --config FILE --app NAME', available: false },
+  {
+    name: 'up',
+    summary: 'run a single-host HA pair (SCS, LCA, two SIP Servers) from a config file',
+    available: false,
+  },
+  {
+    name: 'server',
+    summary: 'run one SIP Server standalone: duet server --config FILE --app NAME [--data-dir DIR]',
+    available: true,
+    run: runServer,
+  },
   { name: 'lca', summary: 'run the Local Control Agent of this host', available: false },
   { name: 'scs', summary: 'run the Solution Control Server', available: false },
   { name: 'status', summary: 'show each HA pair: roles, HA link, sync, readiness', available: false },
   { name: 'switchover', summary: 'switch a pair over (--pair NAME, --when-ready)', available: false },
-  { name: 'config', summary: 'check or reload a configuration file', available: false },
+  {
+    name: 'config',
+    summary: 'validate a configuration file: duet config check FILE',
+    available: true,
+    run: runConfig,
+  },
   {
     name: 'uas',
-    summary: 'a minimal SIP UAS on the sip/ layer (answers OPTIONS, INVITE, BYE): duet uas [--port N] [--host A]',
+    summary:
+      'a minimal SIP UAS on the sip/ layer (answers OPTIONS, INVITE, BYE): duet uas [--port N] [--host A]',
     available: true,
     run: runUas,
   },
@@ -30,14 +47,18 @@ const commands: Command[] = [
 ];
 
 function printHelp(): number {
-  const lines = ['duet: an open SIP Server for contact centers, running as a high-availability pair', '', 'Commands:'];
+  const lines = [
+    'duet: an open SIP Server for contact centers, running as a high-availability pair',
+    '',
+    'Commands:',
+  ];
   for (const c of commands) {
     lines.push(`  ${c.name.padEnd(11)} ${c.summary}${c.available ? '' : '  [not built yet]'}`);
   }
   lines.push(
     '',
-    'Built so far: the SIP protocol layer (sip/: message, transport, transaction, dialog, digest auth)',
-    'and the runtime (injected clock/network, deterministic simulator). See README.md.',
+    'Built so far: one SIP Server (registrar, B2BUA calls, routing points, trunks, OOS detection, HTTP',
+    'interface) on the SIP layer and the deterministic runtime. See README.md.',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -116,12 +116,17 @@ function validate(data: unknown, fileName: string, locate: Locate): LoadResult {
   }
 
   let scs: Scs | undefined;
-  if (isUnset(data.scs)) {
+  if (isUnset(data.scs) && Object.keys(haPairs).length > 0) {
     errors.add(
       ['scs'],
       undefined,
-      'is required: { host, port, token, link-secret } of the Solution Control Server',
+      'is required with ha-pairs: { host, port, token, link-secret } of the Solution Control Server',
     );
+  } else if (isUnset(data.scs)) {
+    // A standalone server (`duet server`, no pair) has no management layer; the SCS fields keep defaults.
+    scs = parseSection(scsFields, { host: Object.keys(hosts)[0] ?? 'localhost' }, ['scs'], errors, {
+      noun: 'field',
+    });
   } else {
     scs = parseSection(scsFields, data.scs, ['scs'], errors, { noun: 'field' });
   }

@@ -169,7 +169,7 @@ describe('errors', () => {
     delete raw.scs;
     // Something missing is located at its parent: the file itself for scs (line 1), so it comes first.
     assert.deepEqual(messages(load(raw)), [
-      'scs: is required: { host, port, token, link-secret } of the Solution Control Server',
+      'scs: is required with ha-pairs: { host, port, token, link-secret } of the Solution Control Server',
       'hosts.h2.address: is required: an IP address or FQDN',
     ]);
   });

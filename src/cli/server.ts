@@ -1,0 +1,171 @@
+/**
+ * `duet server --config FILE --app NAME [--data-dir DIR]`: one SIP Server on real sockets, running standalone
+ * as primary (the HA issue adds the pair). Wiring only: Node adapters, the contact database, the HTTP
+ * interface, SIGHUP reload and a clean stop on SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.ts';
+import { diffConfig } from '../config/diff.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { NodeClock, NodeNet, NodeRandom } from '../runtime/node/index.ts';
+import { startHttpInterface } from '../server/http/http-interface.ts';
+import { createServerMetrics } from '../server/http/metrics.ts';
+import { attachPersistence, restoreContacts } from '../server/registrar/attach-persistence.ts';
+import { SqliteContactPersistence } from '../server/registrar/sqlite-persistence.ts';
+import { SipServer } from '../server/sip-server.ts';
+import { TrunkStats } from '../server/stats/trunk-stats.ts';
+import { readConfigFile } from './config-file.ts';
+
+export async function runServer(argv: string[]): Promise<number> {
+  let values: { config?: string; app?: string; 'data-dir'?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, app: { type: 'string' }, 'data-dir': { type: 'string' } },
+    }));
+  } catch (e) {
+    process.stderr.write(
+      `duet server: ${(e as Error).message}\nusage: duet server --config FILE --app NAME [--data-dir DIR]\n`,
+    );
+    return 2;
+  }
+  if (!values.config || !values.app) {
+    process.stderr.write('usage: duet server --config FILE --app NAME [--data-dir DIR]\n');
+    return 2;
+  }
+  const file = values.config;
+  const read = readConfigFile(file);
+  if (!read.ok) {
+    for (const m of read.messages) process.stderr.write(`${m}\n`);
+    return 1;
+  }
+  let config: Config = read.config;
+  const appName = values.app;
+  const app = config.applications[appName];
+  if (!app || app.type !== 'sip-server') {
+    const names = Object.values(config.applications)
+      .filter((a) => a.type === 'sip-server')
+      .map((a) => a.name);
+    process.stderr.write(
+      `duet server: "${appName}" is not a sip-server application of ${file} (there: ${names.join(', ')})\n`,
+    );
+    return 1;
+  }
+
+  const clock = new NodeClock();
+  const logger: Logger = createLogger({
+    app: appName,
+    level: app.options.log.verbose,
+    destination: app.options.log.output,
+    clock,
+  });
+  logger.event('10-50001', { file });
+  const dataDir = resolve(values['data-dir'] ?? 'var');
+  mkdirSync(dataDir, { recursive: true });
+  const persistence = new SqliteContactPersistence(join(dataDir, `${appName}.contacts.db`));
+
+  const metrics = createServerMetrics({
+    labels: { app: appName },
+    processMetrics: true,
+    sample: {
+      callsActive: () => server.store.callCount,
+      registrationsActive: () => server.store.contactCount,
+      primary: () => server.gate.mayAct(),
+    },
+  });
+  const trunkStats = new TrunkStats({ clock, dns: () => Object.values(config.dns) });
+  const server: SipServer = new SipServer({
+    clock,
+    random: new NodeRandom(),
+    net: new NodeNet(),
+    config,
+    app: appName,
+    logger,
+    hooks: {
+      callCreated: () => metrics.callStarted(),
+      callReleased: (call, cause) =>
+        metrics.callEnded(
+          call.legs.some((l) => l.side === 'callee' && l.dialog?.state === 'confirmed')
+            ? 'answered'
+            : cause === 'caller cancelled'
+              ? 'abandoned'
+              : 'failed',
+        ),
+      trunkCallStarted: (dn) => trunkStats.callStarted(dn),
+      trunkCallEnded: (dn) => trunkStats.callEnded(dn),
+      trunkFinalResponse: (dn, status) => trunkStats.finalResponse(dn, status),
+      trunkOverflow: (dn) => trunkStats.overflow(dn),
+    },
+  });
+  // S2.4: a server that starts with no peer still knows every unexpired registration.
+  restoreContacts(server.store, persistence, clock.now(), { logger });
+  attachPersistence(server.store, persistence, { logger });
+
+  const listenError = await new Promise<Error | undefined>((done) => server.start(done));
+  if (listenError) {
+    // Standalone, a server without its SIP port cannot serve: report (00-04200 is logged) and stop.
+    persistence.close();
+    process.stderr.write(`duet server: cannot open the SIP port: ${listenError.message}\n`);
+    return 1;
+  }
+  logger.event('10-10001', { app: appName, mode: server.gate.role, version: '0.1.0' });
+
+  let httpError: Error | undefined;
+  const http = await new Promise<ReturnType<typeof startHttpInterface>>((done) => {
+    const h = startHttpInterface({
+      host: config.hosts[app.host]?.address ?? '127.0.0.1',
+      port: app.options.tserver.httpPort,
+      providers: {
+        sipServer: () => server.status(),
+        sipTrunkStatistics: () => trunkStats.snapshot(clock.now(), server.oos),
+        sipServiceChecker: () => server.oos.snapshot(),
+        tLibClientsStatistics: () => ({ clients: 0 }),
+      },
+      metrics: metrics.registry,
+      onReady: (err) => {
+        httpError = err;
+        done(h);
+      },
+    });
+  });
+  if (httpError) {
+    // The SIP service runs on without its status page; the operator is told why.
+    process.stderr.write(`duet server: HTTP interface not started: ${httpError.message}\n`);
+  }
+
+  process.on('SIGHUP', () => {
+    const again = readConfigFile(file);
+    if (!again.ok) {
+      logger.event('10-50004', { file, count: again.messages.length, first: again.messages[0] ?? '' });
+      return;
+    }
+    const diff = diffConfig(config, again.config);
+    for (const c of diff.pendingRestart) {
+      logger.event('10-50003', { option: c.path, from: String(c.from), to: String(c.to) });
+    }
+    config = again.config;
+    server.reconfigure(config);
+    logger.event('10-50002', {
+      file,
+      applied: diff.applied.length,
+      nextCall: diff.nextCall.length,
+      onHaConnection: diff.onHaConnection.length,
+      pendingRestart: diff.pendingRestart.length,
+    });
+  });
+
+  return new Promise((done) => {
+    const stop = (signal: string): void => {
+      server.stop();
+      persistence.close();
+      void http.close().then(() => {
+        logger.event('10-10002', { app: appName, reason: signal });
+        done(0);
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,901 @@
+/**
+ * The back-to-back user agent (SPEC S2.5-S2.7): every call is two SIP dialogs (legs) joined by the server.
+ * The caller's INVITE is answered by the server (leg "a"); the server sends its own INVITE to the destination
+ * (legs "b1", "b2", ... one per attempt: a phone's registered contact, a trunk, the next trunk on overflow);
+ * provisional and final responses, ACK, BYE, CANCEL and re-INVITE/UPDATE/INFO are bridged between the legs,
+ * SDP passing through.
+ *
+ * What must survive a failover is in the replicated store, one record per change: the call, its parties, each
+ * leg's dialog state (CSeq, route set, remote target, tags), an unanswered INVITE as text (so that the new
+ * primary can still answer or cancel it), and timers as absolute deadlines. What is only transient (the
+ * transactions in flight, the 2xx retransmission timers) lives in `runtime` and is rebuilt or not needed after
+ * a takeover; the seeds accept that requests in flight during a failure may be lost (SPEC S4.3).
+ */
+import { matchesOverflowCodes } from '../../config/overflow-codes.ts';
+import type { Call, CallType, ConnID, Deadline } from '../../model/call/call.ts';
+import { newConnId } from '../../model/call/call.ts';
+import type { Leg } from '../../model/call/leg.ts';
+import type { PartyState } from '../../model/call/party.ts';
+import type { Contact } from '../../model/contact.ts';
+import type { LegChanges, StoreRecord } from '../../model/store/records.ts';
+import type { TimerHandle } from '../../runtime/clock.ts';
+import { dialogFromUacResponse, dialogFromUasRequest } from '../../sip/dialog/create.ts';
+import { nextHopOf } from '../../sip/dialog/next-hop.ts';
+import { buildAck, buildInDialogRequest } from '../../sip/dialog/request.ts';
+import type { DialogState } from '../../sip/dialog/state.ts';
+import { confirm, onInDialogRequest, onInDialogResponse } from '../../sip/dialog/update.ts';
+import { createRequest, createResponse } from '../../sip/message/build.ts';
+import {
+  getCallId,
+  getContentType,
+  getCSeq,
+  getFrom,
+  getMaxForwards,
+  getTo,
+} from '../../sip/message/headers.ts';
+import { parseMessage } from '../../sip/message/parser.ts';
+import { serializeMessage } from '../../sip/message/serializer.ts';
+import type { HeaderField, SipRequest, SipResponse } from '../../sip/message/types.ts';
+import { parseUri } from '../../sip/message/uri.ts';
+import type { InviteClientTransaction } from '../../sip/transaction/invite-client.ts';
+import type { InviteServerTransaction } from '../../sip/transaction/invite-server.ts';
+import type { ServerTransaction } from '../../sip/transaction/layer.ts';
+import type { Destination, Inbound } from '../../sip/transport/types.ts';
+import { TwoXxRetransmitter } from '../../sip/ua/two-xx-retransmitter.ts';
+import type { ServerContext } from '../context.ts';
+import { isHoldSdp } from './sdp.ts';
+import { contactTarget, type Origin, resolveTarget, trunkAt } from './targets.ts';
+
+/** What the B2BUA needs from the other services of the server. */
+export interface B2buaDeps {
+  /** A DN's registered contacts, best first. */
+  lookupContacts(dn: string): readonly Readonly<Contact>[];
+  /** Active OOS detection (S2.8): out-of-service trunks are skipped. */
+  isInService(dn: string): boolean;
+  hooks?: B2buaHooks;
+}
+
+/** Counters and statistics the server keeps about calls (HTTP interface, metrics). */
+export interface B2buaHooks {
+  callCreated?(call: Readonly<Call>): void;
+  callReleased?(call: Readonly<Call>, cause: string): void;
+  trunkCallStarted?(dn: string): void;
+  trunkCallEnded?(dn: string): void;
+  trunkFinalResponse?(dn: string, status: number): void;
+  trunkOverflow?(dn: string): void;
+}
+
+/** Transient per-call state: transactions and timers of this process. Not replicated. */
+interface CallRuntime {
+  aTx?: InviteServerTransaction;
+  aInbound?: Inbound;
+  retransmitters: Map<string, TwoXxRetransmitter>;
+  inviteTx: Map<string, InviteClientTransaction>;
+  deadlineTimer?: TimerHandle;
+  /** Trunks still to try on overflow, in order. */
+  trunksLeft: string[];
+}
+
+/** For a BYE whose outcome changes nothing: the call is already over here. */
+const IGNORE_RESPONSES = { onResponse() {}, onTimeout() {}, onTransportError() {} };
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER';
+
+export class B2bua {
+  private readonly runtime = new Map<ConnID, CallRuntime>();
+  /** SIP Call-ID of each leg -> its call and leg; rebuilt from store records, so a backup has it too. */
+  private readonly byCallId = new Map<string, { connId: ConnID; legId: string }>();
+  private rotation = 0;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly deps: B2buaDeps,
+  ) {
+    ctx.store.onRecord((r) => this.index(r));
+  }
+
+  get activeCalls(): number {
+    return this.ctx.store.callCount;
+  }
+
+  /** Arms the timers of every call from its synced deadline (at start and on promotion). */
+  start(): void {
+    for (const call of this.ctx.store.calls()) this.armDeadline(call.connId);
+  }
+
+  /** Stops every timer of this process (demotion, shutdown); the calls stay in the store. */
+  stop(): void {
+    for (const rt of this.runtime.values()) {
+      if (rt.deadlineTimer !== undefined) this.ctx.clock.clearTimer(rt.deadlineTimer);
+      for (const r of rt.retransmitters.values()) r.stop();
+    }
+    this.runtime.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Requests from the transaction layer
+
+  /** An INVITE without a To tag: a new call. */
+  onInitialInvite(req: SipRequest, tx: InviteServerTransaction, inbound: Inbound): void {
+    const { ctx } = this;
+    const config = ctx.config();
+    tx.respond(createResponse(req, 100, 'Trying'));
+    const origin = this.originOf(req, inbound);
+    if (!origin) {
+      tx.respond(
+        createResponse(req, 403, 'Caller is not a DN of this switch', { toTag: ctx.random.hex(10) }),
+      );
+      return;
+    }
+    const dialed = dialedOf(req);
+    if (!dialed) {
+      tx.respond(createResponse(req, 404, 'No number in the Request-URI', { toTag: ctx.random.hex(10) }));
+      return;
+    }
+    const target = resolveTarget(config, dialed, origin, (dn) => this.deps.isInService(dn), this.rotation++);
+    if (target.kind === 'none') {
+      tx.respond(createResponse(req, target.status, target.reason, { toTag: ctx.random.hex(10) }));
+      return;
+    }
+    const connId = newConnId(ctx.random);
+    const now = ctx.clock.now();
+    const callType: CallType =
+      origin.callType === 'Inbound' ? 'Inbound' : target.kind === 'trunks' ? 'Outbound' : 'Internal';
+    const aLeg: Leg = {
+      id: 'a',
+      side: 'caller',
+      dn: origin.dn,
+      state: 'trying',
+      callId: getCallId(req),
+      dialog: null,
+      pendingInvite: toText(req),
+      sentInvite: null,
+      localTag: ctx.random.hex(10),
+      hold: 'active',
+      remoteSdp: bodyText(req),
+    };
+    const call: Call = {
+      connId,
+      state: 'dialing',
+      callType,
+      origin: origin.dn,
+      dialed,
+      parties: [{ dn: origin.dn, role: 'Origination', state: 'Dialing' }],
+      legs: [aLeg],
+      deadline: null,
+      userData: {},
+      multisite: origin.callType === 'Inbound' && config.dns[origin.dn]?.options.multisite === true,
+      createdAt: now,
+      triedTrunks: [],
+    };
+    this.commit({ type: 'CallCreated', call });
+    this.runtime.set(connId, {
+      aTx: tx,
+      aInbound: inbound,
+      retransmitters: new Map(),
+      inviteTx: new Map(),
+      trunksLeft: [],
+    });
+    ctx.logger.event('10-40003', { connId, from: origin.dn, to: dialed });
+    this.deps.hooks?.callCreated?.(call);
+    if (origin.callType === 'Inbound') this.deps.hooks?.trunkCallStarted?.(origin.dn);
+    this.route(connId, target);
+  }
+
+  /** CANCEL (§9.2): the caller gives up before the answer. */
+  onCancel(req: SipRequest, tx: ServerTransaction): void {
+    const found = this.legOf(getCallId(req));
+    const call = found && this.ctx.store.call(found.connId);
+    const leg = call?.legs.find((l) => l.id === found?.legId);
+    if (!call || !leg || leg.side !== 'caller') {
+      tx.respond(createResponse(req, 481, 'Call/Transaction Does Not Exist'));
+      return;
+    }
+    tx.respond(createResponse(req, 200));
+    if (leg.state === 'confirmed') return; // too late: the call was answered (§9.2)
+    this.release(call.connId, 'caller cancelled', { status: 487, reason: 'Request Terminated' });
+  }
+
+  /**
+   * A request in a dialog (a To tag): ACK, BYE, re-INVITE, UPDATE, INFO, ... Returns false when it belongs to
+   * no call here (the caller answers 481).
+   */
+  onInDialogRequest(req: SipRequest, tx: ServerTransaction | null, inbound: Inbound): boolean {
+    const found = this.legOf(getCallId(req));
+    const call = found && this.ctx.store.call(found.connId);
+    const leg = call?.legs.find((l) => l.id === found?.legId);
+    if (!call || !leg || getTo(req).params.tag !== leg.localTag) return false;
+    const rt = this.runtimeOf(call.connId);
+    if (req.method === 'ACK') {
+      // The ACK of our 2xx (§13.3.1.4): stop resending it; the INVITE text is no longer needed.
+      rt.retransmitters.get(leg.id)?.stop();
+      rt.retransmitters.delete(leg.id);
+      if (leg.pendingInvite) this.updateLeg(call.connId, leg.id, { pendingInvite: null });
+      return true;
+    }
+    if (!tx) return true;
+    if (!leg.dialog) {
+      tx.respond(createResponse(req, 481, 'Dialog not established'));
+      return true;
+    }
+    const checked = onInDialogRequest(leg.dialog, req);
+    if ('reject' in checked) {
+      tx.respond(createResponse(req, checked.reject, checked.reason));
+      return true;
+    }
+    this.updateLeg(call.connId, leg.id, { dialog: checked.state });
+    if (req.method === 'BYE') {
+      tx.respond(createResponse(req, 200));
+      this.release(call.connId, `BYE from ${leg.dn}`, undefined, leg.id);
+      return true;
+    }
+    this.relayInDialog(call.connId, leg.id, req, tx, inbound);
+    return true;
+  }
+
+  /** A response that matched no client transaction: a retransmitted 2xx of an INVITE we sent (re-ACK it). */
+  onStrayResponse(res: SipResponse): void {
+    if (res.status < 200 || res.status >= 300 || getCSeq(res).method !== 'INVITE') return;
+    const found = this.legOf(getCallId(res));
+    const leg = found && this.ctx.store.call(found.connId)?.legs.find((l) => l.id === found.legId);
+    if (leg?.dialog && getTo(res).params.tag === leg.dialog.id.remoteTag) {
+      this.sendAck(leg.dialog, getCSeq(res).seq);
+    } else if (this.ctx.gate.mayAct()) {
+      // An answer for a call that is gone (cancelled, released): confirm and end it at once (§15).
+      this.ackAndByeOrphan(res);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Routing
+
+  private route(connId: ConnID, target: ReturnType<typeof resolveTarget>): void {
+    switch (target.kind) {
+      case 'phone':
+        this.ringPhone(connId, target.dn);
+        return;
+      case 'routing-point':
+        this.park(connId, target.dn);
+        return;
+      case 'trunks':
+        this.runtimeOf(connId).trunksLeft = [...target.trunks];
+        this.tryNextTrunk(connId);
+        return;
+      case 'none':
+        this.release(connId, target.reason, { status: target.status, reason: target.reason });
+    }
+  }
+
+  private ringPhone(connId: ConnID, dn: string): void {
+    const device = this.ctx.store.device(dn);
+    if (device?.dnd) {
+      this.release(connId, `DN ${dn} is in do-not-disturb`, { status: 486, reason: 'Busy Here' });
+      return;
+    }
+    const contact = this.deps.lookupContacts(dn)[0];
+    const fixed = this.ctx.dn(dn)?.options.contact;
+    const reach = contact ? reachOf(contact) : fixed ? contactTarget(fixed, dn) : undefined;
+    if (!reach) {
+      this.release(connId, `DN ${dn} is not registered`, { status: 480, reason: 'Temporarily Unavailable' });
+      return;
+    }
+    this.addParty(connId, dn, 'Dialing');
+    const timeout = this.ctx.app().options.tserver.noAnswerTimeout;
+    if (timeout > 0)
+      this.setDeadline(connId, { kind: 'no-answer', at: this.ctx.clock.now() + timeout * 1000 });
+    this.sendCalleeInvite(connId, dn, reach.uri, reach.destination);
+  }
+
+  /** S2.6: the call waits on the Routing Point, ringing, until routed or until router-timeout. */
+  private park(connId: ConnID, dn: string): void {
+    const call = this.ctx.store.call(connId)!;
+    this.addParty(connId, dn, 'Queued');
+    this.commit({ type: 'CallStateChanged', connId, state: 'parked' });
+    this.answerCaller(connId, 180, undefined);
+    const seconds = this.ctx.dn(dn)?.options.routerTimeout ?? this.ctx.app().options.tserver.routerTimeout;
+    this.setDeadline(connId, { kind: 'router-timeout', at: call.createdAt + seconds * 1000 });
+  }
+
+  /**
+   * Routes a parked call (RequestRouteCall from the CTI issue, or default-dn on timeout): the Routing Point
+   * party leaves and the call goes on to `dest` as if dialed.
+   */
+  routeParked(connId: ConnID, dest: string): boolean {
+    const call = this.ctx.store.call(connId);
+    if (!call || call.state !== 'parked') return false;
+    const rp = call.parties.find((p) => p.state === 'Queued');
+    if (rp) this.commit({ type: 'PartyStateChanged', connId, dn: rp.dn, state: 'Released' });
+    this.setDeadline(connId, null);
+    this.commit({ type: 'CallStateChanged', connId, state: 'dialing' });
+    this.ctx.logger.event('10-40005', { connId, dn: rp?.dn ?? '', dest });
+    const origin: Origin = {
+      dn: call.origin,
+      callType: call.callType === 'Inbound' ? 'Inbound' : 'Internal',
+    };
+    this.route(
+      connId,
+      resolveTarget(this.ctx.config(), dest, origin, (dn) => this.deps.isInService(dn), this.rotation++),
+    );
+    return true;
+  }
+
+  private tryNextTrunk(connId: ConnID): boolean {
+    const rt = this.runtimeOf(connId);
+    const call = this.ctx.store.call(connId)!;
+    while (rt.trunksLeft.length > 0) {
+      const dn = rt.trunksLeft.shift()!;
+      if (!this.deps.isInService(dn)) continue;
+      const contact = this.ctx.dn(dn)?.options.contact;
+      const reach = contact ? contactTarget(contact, call.dialed) : undefined;
+      if (!reach) continue;
+      this.commit({
+        type: 'CallUpdated',
+        connId,
+        changes: {
+          triedTrunks: [...call.triedTrunks, dn],
+          multisite: call.multisite || this.ctx.dn(dn)?.options.multisite === true,
+        },
+      });
+      this.addParty(connId, dn, 'Dialing');
+      this.deps.hooks?.trunkCallStarted?.(dn);
+      this.sendCalleeInvite(connId, dn, reach.uri, reach.destination);
+      return true;
+    }
+    return false;
+  }
+
+  private sendCalleeInvite(connId: ConnID, dn: string, uri: string, destination: Destination): void {
+    const { ctx } = this;
+    const call = ctx.store.call(connId)!;
+    const aInvite = this.callerInvite(call);
+    const legId = `b${call.legs.filter((l) => l.side === 'callee').length + 1}`;
+    const callId = `${ctx.random.hex(20)}@duet`;
+    const localTag = ctx.random.hex(10);
+    const { host, port, transport } = ctx.local;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    const callerName = aInvite ? getFrom(aInvite).displayName : undefined;
+    const headers: HeaderField[] = [
+      {
+        name: 'Via',
+        value: `SIP/2.0/${destination.transport} ${shown}:${port};branch=${ctx.transactions.newBranch()};rport`,
+      },
+      {
+        name: 'Max-Forwards',
+        value: String(Math.max(0, (aInvite ? (getMaxForwards(aInvite) ?? 70) : 70) - 1)),
+      },
+      {
+        name: 'From',
+        value: `${callerName ? `"${callerName.replace(/["\\]/g, '')}" ` : ''}<sip:${call.origin}@${shown}>;tag=${localTag}`,
+      },
+      { name: 'To', value: `<${uri.replace(/;.*$/, '')}>` },
+      { name: 'Call-ID', value: callId },
+      { name: 'CSeq', value: '1 INVITE' },
+      {
+        name: 'Contact',
+        value: `<sip:${call.origin}@${shown}:${port}${transport === 'TCP' ? ';transport=tcp' : ''}>`,
+      },
+      { name: 'Allow', value: ALLOW },
+    ];
+    const body = aInvite?.body;
+    const contentType = aInvite ? getContentType(aInvite) : undefined;
+    if (body && body.length > 0 && contentType) headers.push({ name: 'Content-Type', value: contentType });
+    const parsedUri = parseUri(uri);
+    if (!parsedUri) {
+      this.release(connId, `bad contact URI ${uri}`, { status: 500, reason: 'Bad destination URI' });
+      return;
+    }
+    const invite = createRequest({
+      method: 'INVITE',
+      uri: parsedUri,
+      headers,
+      body: body && body.length > 0 ? body : undefined,
+    });
+    this.commit({
+      type: 'LegAdded',
+      connId,
+      leg: {
+        id: legId,
+        side: 'callee',
+        dn,
+        state: 'trying',
+        callId,
+        dialog: null,
+        pendingInvite: null,
+        sentInvite: { text: toText(invite), destination },
+        localTag,
+        hold: 'active',
+        remoteSdp: null,
+      },
+    });
+    if (!ctx.gate.mayAct()) return;
+    const tx = ctx.transactions.sendRequest(invite, destination, {
+      onResponse: (res) => this.onCalleeResponse(connId, legId, invite, res),
+      onTimeout: () => this.onCalleeFailure(connId, legId, 408, 'No response'),
+      onTransportError: (err) => this.onCalleeFailure(connId, legId, 503, `Transport error: ${err.code}`),
+    });
+    this.runtimeOf(connId).inviteTx.set(legId, tx as InviteClientTransaction);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Responses on a callee leg
+
+  private onCalleeResponse(connId: ConnID, legId: string, invite: SipRequest, res: SipResponse): void {
+    const call = this.ctx.store.call(connId);
+    const leg = call?.legs.find((l) => l.id === legId);
+    if (!call || !leg || leg.state === 'ended') {
+      if (res.status >= 200 && res.status < 300) this.ackAndByeOrphan(res);
+      return;
+    }
+    if (res.status === 100) return;
+    const sdp = bodyText(res);
+    if (res.status < 200) {
+      if (getTo(res).params.tag && leg.state !== 'confirmed') {
+        this.updateLeg(connId, legId, {
+          state: 'early',
+          dialog: dialogFromUacResponse(invite, res),
+          ...(sdp ? { remoteSdp: sdp } : {}),
+        });
+      }
+      if (call.state === 'dialing') this.commit({ type: 'CallStateChanged', connId, state: 'ringing' });
+      this.setPartyState(connId, leg.dn, 'Ringing');
+      // 180/183 go to the caller, with the early SDP when there is one (early media).
+      this.answerCaller(connId, res.status, res.reason, res.body.length > 0 ? res : undefined);
+      return;
+    }
+    if (res.status < 300) {
+      const dialog =
+        leg.dialog && leg.dialog.id.remoteTag === getTo(res).params.tag
+          ? onInDialogResponse(leg.dialog, invite, res)
+          : dialogFromUacResponse(invite, res);
+      this.sendAck(dialog, getCSeq(res).seq);
+      if (leg.state === 'confirmed') return; // a retransmission, re-ACKed
+      this.updateLeg(connId, legId, {
+        state: 'confirmed',
+        dialog,
+        sentInvite: null,
+        ...(sdp ? { remoteSdp: sdp } : {}),
+      });
+      this.runtimeOf(connId).inviteTx.delete(legId);
+      this.setDeadline(connId, null);
+      this.commit({ type: 'CallStateChanged', connId, state: 'established' });
+      for (const p of this.ctx.store.call(connId)!.parties) {
+        if (p.state !== 'Released') this.setPartyState(connId, p.dn, 'Established');
+      }
+      this.answerCaller(connId, 200, res.reason, res);
+      return;
+    }
+    this.onCalleeFailure(connId, legId, res.status, res.reason);
+  }
+
+  /** A final non-2xx answer, a timeout or a transport error on a callee leg. */
+  private onCalleeFailure(connId: ConnID, legId: string, status: number, reason: string): void {
+    const call = this.ctx.store.call(connId);
+    const leg = call?.legs.find((l) => l.id === legId);
+    if (!call || !leg || leg.state === 'ended' || leg.state === 'confirmed') return;
+    const rt = this.runtimeOf(connId);
+    rt.inviteTx.delete(legId);
+    this.updateLeg(connId, legId, { state: 'ended', sentInvite: null });
+    this.setPartyState(connId, leg.dn, 'Released');
+    const isTrunk = this.ctx.dn(leg.dn)?.type === 'Trunk';
+    if (isTrunk) {
+      this.deps.hooks?.trunkFinalResponse?.(leg.dn, status);
+      this.deps.hooks?.trunkCallEnded?.(leg.dn);
+      // Seed 000, sip-error-codes-overflow: a matching negative answer to the initial INVITE tries the next
+      // trunk; a timeout counts as 408.
+      const codes = this.ctx.app().options.tserver.sipErrorCodesOverflow;
+      if (matchesOverflowCodes(codes, status) && rt.trunksLeft.length > 0) {
+        this.ctx.logger.event('10-40007', { connId, dn: leg.dn, status });
+        this.deps.hooks?.trunkOverflow?.(leg.dn);
+        if (this.tryNextTrunk(connId)) return;
+      }
+    }
+    const toCaller = status === 408 ? { status: 480, reason: 'No answer' } : { status, reason };
+    this.release(connId, `${leg.dn} answered ${status} ${reason}`, toCaller);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Bridging in-dialog requests
+
+  /**
+   * A re-INVITE, UPDATE, INFO, ... on one leg goes to the other leg in its dialog, and the other leg's final
+   * response comes back. For INVITE, our ACK goes to the far side at once and the near side's ACK is absorbed.
+   */
+  private relayInDialog(
+    connId: ConnID,
+    fromLegId: string,
+    req: SipRequest,
+    tx: ServerTransaction,
+    inbound: Inbound,
+  ): void {
+    const call = this.ctx.store.call(connId)!;
+    const peer = this.peerOf(call, fromLegId);
+    if (!peer?.dialog || peer.state !== 'confirmed') {
+      tx.respond(createResponse(req, 491, 'Request Pending'));
+      return;
+    }
+    const sdp = bodyText(req);
+    const fromLeg = call.legs.find((l) => l.id === fromLegId)!;
+    if (sdp && (req.method === 'INVITE' || req.method === 'UPDATE')) {
+      const held = isHoldSdp(sdp);
+      this.updateLeg(connId, fromLegId, { remoteSdp: sdp, hold: held ? 'held' : 'active' });
+      if (held !== (fromLeg.hold === 'held')) {
+        // The party that sends hold SDP is the one holding the call (T-Library EventHeld / EventRetrieved).
+        this.setPartyState(connId, fromLeg.dn, held ? 'Held' : 'Established');
+      }
+    }
+    const contentType = getContentType(req);
+    const out = this.inDialog(connId, peer.id, req.method, {
+      body: req.body.length > 0 ? req.body : undefined,
+      contentType: req.body.length > 0 ? contentType : undefined,
+    });
+    if (!out) {
+      tx.respond(createResponse(req, 500, 'Cannot reach the other party'));
+      return;
+    }
+    this.ctx.transactions.sendRequest(out.request, out.destination, {
+      onResponse: (res) => {
+        if (res.status < 200) return;
+        const current = this.ctx.store.call(connId)?.legs.find((l) => l.id === peer.id);
+        if (current?.dialog)
+          this.updateLeg(connId, peer.id, { dialog: onInDialogResponse(current.dialog, out.request, res) });
+        if (req.method === 'INVITE' && res.status < 300)
+          this.sendAck(current?.dialog ?? out.state, getCSeq(out.request).seq);
+        const answer = createResponse(req, res.status, res.reason, {
+          body: res.body.length > 0 ? res.body : undefined,
+          contentType: res.body.length > 0 ? getContentType(res) : undefined,
+          headers: [this.contactHeader()],
+        });
+        tx.respond(answer);
+        if (req.method === 'INVITE' && res.status < 300) this.retransmit(connId, fromLegId, answer, inbound);
+      },
+      onTimeout: () => tx.respond(createResponse(req, 408, 'The other party did not answer')),
+      onTransportError: () => tx.respond(createResponse(req, 503, 'The other party is unreachable')),
+    });
+  }
+
+  /** Builds a request in a leg's dialog and commits the dialog's new local CSeq. */
+  private inDialog(
+    connId: ConnID,
+    legId: string,
+    method: string,
+    extra: { body?: Uint8Array; contentType?: string },
+  ): ReturnType<typeof buildInDialogRequest> | undefined {
+    const leg = this.ctx.store.call(connId)?.legs.find((l) => l.id === legId);
+    if (!leg?.dialog) return undefined;
+    const { host, port } = this.ctx.local;
+    const out = buildInDialogRequest(leg.dialog, method, {
+      branch: this.ctx.transactions.newBranch(),
+      viaHost: host,
+      viaPort: port,
+      ...(extra.body ? { body: extra.body, contentType: extra.contentType ?? 'application/sdp' } : {}),
+      headers: [{ name: 'Allow', value: ALLOW }],
+    });
+    if (method !== 'ACK' && method !== 'CANCEL') this.updateLeg(connId, legId, { dialog: out.state });
+    return out;
+  }
+
+  private sendAck(dialog: DialogState, inviteSeq: number): void {
+    if (!this.ctx.gate.mayAct()) return;
+    const { host, port } = this.ctx.local;
+    const ack = buildAck(dialog, inviteSeq, {
+      branch: this.ctx.transactions.newBranch(),
+      viaHost: host,
+      viaPort: port,
+    });
+    this.ctx.sender.sendRequest(ack.request, ack.destination);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The caller's leg
+
+  /**
+   * Sends a provisional or final response to the caller's INVITE, creating or confirming the caller-side
+   * dialog. `from` supplies the body (SDP) when the response carries one.
+   */
+  private answerCaller(connId: ConnID, status: number, reason: string | undefined, from?: SipResponse): void {
+    const call = this.ctx.store.call(connId);
+    const leg = call?.legs.find((l) => l.id === 'a');
+    if (!call || !leg || leg.state === 'confirmed' || leg.state === 'ended') return;
+    const invite = this.callerInvite(call);
+    if (!invite) return;
+    const withTag = status > 100;
+    const res = createResponse(invite, status, reason, {
+      toTag: withTag ? leg.localTag : undefined,
+      headers: withTag ? [this.contactHeader(), { name: 'Allow', value: ALLOW }] : [],
+      body: from && from.body.length > 0 ? from.body : undefined,
+      contentType: from && from.body.length > 0 ? getContentType(from) : undefined,
+    });
+    if (status > 100 && status < 300) {
+      let dialog =
+        leg.dialog ??
+        dialogFromUasRequest(invite, {
+          localTag: leg.localTag,
+          localContact: this.contactUri(),
+          state: 'early',
+          transport: this.ctx.local.transport,
+        });
+      if (status >= 200) dialog = confirm(dialog);
+      this.updateLeg(connId, 'a', { dialog, state: status >= 200 ? 'confirmed' : 'early' });
+    }
+    if (!this.ctx.gate.mayAct()) return;
+    const rt = this.runtimeOf(connId);
+    if (rt.aTx) rt.aTx.respond(res);
+    if (status >= 200 && status < 300 && rt.aInbound) this.retransmit(connId, 'a', res, rt.aInbound);
+  }
+
+  /** §13.3.1.4 for a 2xx we sent on a leg; with no ACK in 64*T1 the call is ended. */
+  private retransmit(connId: ConnID, legId: string, res: SipResponse, inbound: Inbound): void {
+    const rt = this.runtimeOf(connId);
+    rt.retransmitters.get(legId)?.stop();
+    rt.retransmitters.set(
+      legId,
+      new TwoXxRetransmitter(
+        this.ctx.clock,
+        this.ctx.sender,
+        res,
+        inbound,
+        this.ctx.transactions.timers,
+        () => {
+          rt.retransmitters.delete(legId);
+          this.release(connId, `no ACK from leg ${legId}`);
+        },
+      ),
+    );
+  }
+
+  private callerInvite(call: Readonly<Call>): SipRequest | undefined {
+    const rt = this.runtime.get(call.connId);
+    if (rt?.aTx) return rt.aTx.request;
+    const text = call.legs.find((l) => l.id === 'a')?.pendingInvite;
+    if (!text) return undefined;
+    const parsed = parseMessage(Buffer.from(text, 'latin1'));
+    return parsed.ok && parsed.message.kind === 'request' ? parsed.message : undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Ending a call
+
+  /**
+   * Ends a call: an unanswered caller gets `toCaller`; callee legs still ringing are cancelled; confirmed legs
+   * other than `byeFrom` (the leg that sent BYE) get a BYE; every party is released and the call leaves the
+   * store.
+   */
+  private release(
+    connId: ConnID,
+    cause: string,
+    toCaller?: { status: number; reason: string },
+    byeFrom?: string,
+  ): void {
+    const call = this.ctx.store.call(connId);
+    if (!call) return;
+    const rt = this.runtimeOf(connId);
+    const aLeg = call.legs.find((l) => l.id === 'a');
+    if (aLeg && aLeg.state !== 'confirmed' && aLeg.state !== 'ended' && toCaller && this.ctx.gate.mayAct()) {
+      const invite = this.callerInvite(call);
+      if (invite && rt.aTx)
+        rt.aTx.respond(createResponse(invite, toCaller.status, toCaller.reason, { toTag: aLeg.localTag }));
+    }
+    for (const leg of call.legs) {
+      if (leg.id === byeFrom || leg.state === 'ended') continue;
+      if (leg.side === 'callee' && (leg.state === 'trying' || leg.state === 'early')) {
+        const tx = rt.inviteTx.get(leg.id);
+        if (tx && this.ctx.gate.mayAct()) this.ctx.transactions.cancel(tx);
+        if (this.ctx.dn(leg.dn)?.type === 'Trunk') this.deps.hooks?.trunkCallEnded?.(leg.dn);
+      } else if (leg.state === 'confirmed' && leg.dialog) {
+        const out = this.inDialog(connId, leg.id, 'BYE', {});
+        if (out && this.ctx.gate.mayAct()) {
+          this.ctx.transactions.sendRequest(out.request, out.destination, IGNORE_RESPONSES);
+        }
+        if (leg.side === 'callee' && this.ctx.dn(leg.dn)?.type === 'Trunk')
+          this.deps.hooks?.trunkCallEnded?.(leg.dn);
+      }
+    }
+    if (call.callType === 'Inbound') this.deps.hooks?.trunkCallEnded?.(call.origin);
+    for (const p of this.ctx.store.call(connId)!.parties) {
+      if (p.state !== 'Released')
+        this.commit({ type: 'PartyStateChanged', connId, dn: p.dn, state: 'Released' });
+    }
+    const final = this.ctx.store.call(connId)!;
+    this.commit({ type: 'CallReleased', connId, cause });
+    this.ctx.logger.event('10-40004', { connId, reason: cause });
+    this.deps.hooks?.callReleased?.(final, cause);
+    if (rt.deadlineTimer !== undefined) this.ctx.clock.clearTimer(rt.deadlineTimer);
+    for (const r of rt.retransmitters.values()) r.stop();
+    // The caller's 2xx must still reach it if the call ended before its ACK: keep nothing else.
+    this.runtime.delete(connId);
+  }
+
+  /**
+   * A 2xx for a leg we no longer want (the call was cancelled or released meanwhile): ACK it and hang up, so
+   * the far end does not stay in a call nobody is on (§15). The response itself holds what the dialog needs.
+   */
+  private ackAndByeOrphan(res: SipResponse): void {
+    const contact = res.headers.find((h) => h.name === 'Contact')?.value;
+    const target = contact && parseUri(/<([^>]+)>/.exec(contact)?.[1] ?? contact);
+    if (!getTo(res).params.tag || !target) return;
+    const echo = createRequest({
+      method: 'INVITE',
+      uri: target,
+      headers: res.headers.filter((h) => ['Via', 'From', 'To', 'Call-ID', 'CSeq'].includes(h.name)),
+    });
+    let dialog: DialogState;
+    try {
+      dialog = dialogFromUacResponse(echo, res);
+    } catch {
+      return; // not a usable dialog: nothing to hang up
+    }
+    this.sendAck(dialog, getCSeq(res).seq);
+    const { host, port } = this.ctx.local;
+    const bye = buildInDialogRequest(dialog, 'BYE', {
+      branch: this.ctx.transactions.newBranch(),
+      viaHost: host,
+      viaPort: port,
+    });
+    this.ctx.transactions.sendRequest(bye.request, bye.destination, IGNORE_RESPONSES);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Deadlines (timers as data, armed only by the primary)
+
+  private setDeadline(connId: ConnID, deadline: Deadline | null): void {
+    const current = this.ctx.store.call(connId)?.deadline ?? null;
+    if (current === null && deadline === null) return;
+    this.commit({ type: 'CallDeadlineSet', connId, deadline });
+    this.armDeadline(connId);
+  }
+
+  private armDeadline(connId: ConnID): void {
+    const call = this.ctx.store.call(connId);
+    const rt = this.runtimeOf(connId);
+    if (rt.deadlineTimer !== undefined) this.ctx.clock.clearTimer(rt.deadlineTimer);
+    rt.deadlineTimer = undefined;
+    if (!call?.deadline || !this.ctx.gate.mayAct()) return;
+    const { kind, at } = call.deadline;
+    rt.deadlineTimer = this.ctx.clock.setTimer(Math.max(0, at - this.ctx.clock.now()), () => {
+      rt.deadlineTimer = undefined;
+      if (this.ctx.gate.mayAct()) this.onDeadline(connId, kind);
+    });
+  }
+
+  private onDeadline(connId: ConnID, kind: Deadline['kind']): void {
+    const call = this.ctx.store.call(connId);
+    if (!call || call.deadline?.kind !== kind) return;
+    if (kind === 'no-answer') {
+      this.release(connId, 'no answer', { status: 480, reason: 'No answer' });
+      return;
+    }
+    const rp = call.parties.find((p) => p.state === 'Queued');
+    const defaultDn = rp ? this.ctx.dn(rp.dn)?.options.defaultDn : undefined;
+    const seconds = Math.round((call.deadline.at - call.createdAt) / 1000);
+    if (!defaultDn) {
+      this.ctx.logger.event('10-40006', { connId, dn: rp?.dn ?? '', seconds, outcome: 'rejected with 480' });
+      this.release(connId, 'router-timeout with no default-dn', { status: 480, reason: 'No route' });
+      return;
+    }
+    this.ctx.logger.event('10-40006', {
+      connId,
+      dn: rp?.dn ?? '',
+      seconds,
+      outcome: `default-dn ${defaultDn}`,
+    });
+    this.routeParked(connId, defaultDn);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Helpers
+
+  private commit(record: StoreRecord): void {
+    this.ctx.store.commit(record);
+  }
+
+  private updateLeg(connId: ConnID, legId: string, changes: LegChanges): void {
+    this.commit({ type: 'LegUpdated', connId, legId, changes });
+  }
+
+  private addParty(connId: ConnID, dn: string, state: PartyState): void {
+    this.commit({ type: 'PartyAdded', connId, party: { dn, role: 'Destination', state } });
+  }
+
+  private setPartyState(connId: ConnID, dn: string, state: PartyState): void {
+    const party = [...(this.ctx.store.call(connId)?.parties ?? [])].reverse().find((p) => p.dn === dn);
+    if (party && party.state !== state && party.state !== 'Released') {
+      this.commit({ type: 'PartyStateChanged', connId, dn, state });
+    }
+  }
+
+  private peerOf(call: Readonly<Call>, legId: string): Readonly<Leg> | undefined {
+    if (legId !== 'a') return call.legs.find((l) => l.id === 'a');
+    return [...call.legs].reverse().find((l) => l.side === 'callee' && l.state !== 'ended');
+  }
+
+  private runtimeOf(connId: ConnID): CallRuntime {
+    let rt = this.runtime.get(connId);
+    if (!rt) {
+      rt = { retransmitters: new Map(), inviteTx: new Map(), trunksLeft: [] };
+      this.runtime.set(connId, rt);
+    }
+    return rt;
+  }
+
+  private legOf(sipCallId: string): { connId: ConnID; legId: string } | undefined {
+    return this.byCallId.get(sipCallId);
+  }
+
+  private index(r: StoreRecord): void {
+    switch (r.type) {
+      case 'CallCreated':
+        for (const leg of r.call.legs)
+          this.byCallId.set(leg.callId, { connId: r.call.connId, legId: leg.id });
+        return;
+      case 'LegAdded':
+        this.byCallId.set(r.leg.callId, { connId: r.connId, legId: r.leg.id });
+        return;
+      case 'CallReleased':
+        for (const [k, v] of this.byCallId) if (v.connId === r.connId) this.byCallId.delete(k);
+        return;
+      default:
+    }
+  }
+
+  /** Who calls: a Trunk by its source address (trusted, S2.7), else the DN in the From URI. */
+  private originOf(req: SipRequest, inbound: Inbound): Origin | undefined {
+    const config = this.ctx.config();
+    const trunk = trunkAt(config, inbound.source.host, inbound.source.port);
+    if (trunk) return { dn: trunk, callType: 'Inbound' };
+    const from = getFrom(req).uri;
+    const user = 'user' in from ? from.user : 'number' in from ? from.number : undefined;
+    const dn = user ? config.dns[user] : undefined;
+    if (dn && (dn.type === 'Extension' || dn.type === 'ACD Position'))
+      return { dn: dn.number, callType: 'Internal' };
+    return undefined;
+  }
+
+  private contactUri(): string {
+    const { host, port, transport } = this.ctx.local;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return `sip:duet@${shown}:${port}${transport === 'TCP' ? ';transport=tcp' : ''}`;
+  }
+
+  private contactHeader(): HeaderField {
+    return { name: 'Contact', value: `<${this.contactUri()}>` };
+  }
+}
+
+/**
+ * Where to send a request for a registered contact: its Contact URI (RFC 3261 §16.5), except when the phone is
+ * behind a NAT (its Contact names a private address other than the one the REGISTER came from): then the
+ * REGISTER's source address, the only one that reaches it.
+ */
+export function reachOf(contact: Readonly<Contact>): { uri: string; destination: Destination } | undefined {
+  const uri = parseUri(contact.uri);
+  if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips')) return undefined;
+  let destination: Destination;
+  try {
+    destination = nextHopOf(uri, contact.source.transport);
+  } catch {
+    return undefined;
+  }
+  const natted = isPrivateAddress(destination.host) && destination.host !== contact.source.host;
+  return { uri: contact.uri, destination: natted ? { ...contact.source } : destination };
+}
+
+function isPrivateAddress(host: string): boolean {
+  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.|169\.254\.|f[cd][0-9a-f]{2}:)/i.test(
+    host,
+  );
+}
+
+function dialedOf(req: SipRequest): string | undefined {
+  const uri = req.uri;
+  if ('user' in uri && uri.user) return uri.user.replace(/[-.() ]/g, '');
+  if ('number' in uri) return uri.number.replace(/[-.() ]/g, '');
+  return undefined;
+}
+
+function bodyText(msg: SipRequest | SipResponse): string | null {
+  return msg.body.length > 0 ? Buffer.from(msg.body).toString('latin1') : null;
+}
+
+function toText(msg: SipRequest): string {
+  return Buffer.from(serializeMessage(msg)).toString('latin1');
+}

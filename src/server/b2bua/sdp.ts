@@ -1,0 +1,50 @@
+/**
+ * Hold and retrieve in SDP (SPEC S2.5, `sip-hold-rfc3264`): RFC 3264 §8.4 marks held media `a=sendonly`
+ * (or `a=inactive`); the older RFC 2543 way sets the connection address to 0.0.0.0, which some devices still
+ * need. Only the lines that say so are touched; the rest of the SDP passes through unchanged.
+ */
+
+/** True when the SDP puts the media on hold, by either convention. */
+export function isHoldSdp(sdp: string): boolean {
+  const lines = sdp.split(/\r?\n/);
+  if (lines.some((l) => /^c=IN IP4 0\.0\.0\.0\s*$/.test(l))) return true;
+  const directions = lines.filter((l) => /^a=(sendonly|inactive|recvonly|sendrecv)\s*$/.test(l));
+  return directions.length > 0 && directions.every((l) => /^a=(sendonly|inactive)/.test(l));
+}
+
+/** The SDP with its media put on hold, per RFC 3264 (`a=sendonly`) or RFC 2543 (`c=0.0.0.0`). */
+export function holdSdp(sdp: string, rfc3264: boolean): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = sdp.split(/\r?\n/).filter((l) => l !== '');
+  if (!rfc3264) return lines.map((l) => (l.startsWith('c=IN IP4 ') ? 'c=IN IP4 0.0.0.0' : l)).join(eol) + eol;
+  // Per media section: its direction attribute becomes sendonly (inactive if it was recvonly/inactive), or
+  // a=sendonly is added when it had none.
+  const sections: string[][] = [[]];
+  for (const l of lines) {
+    if (l.startsWith('m=')) sections.push([]);
+    sections[sections.length - 1]!.push(l);
+  }
+  for (const media of sections.slice(1)) {
+    const i = media.findIndex((l) => /^a=(sendrecv|recvonly|sendonly|inactive)\s*$/.test(l));
+    if (i < 0) media.push('a=sendonly');
+    else media[i] = /^a=(recvonly|inactive)/.test(media[i]!) ? 'a=inactive' : 'a=sendonly';
+  }
+  return sections.flat().join(eol) + eol;
+}
+
+/** The SDP taken off hold: sendonly/inactive back to sendrecv, and no 0.0.0.0 (restored from `original`). */
+export function retrieveSdp(sdp: string, original: string): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const address = /^c=IN IP4 (\S+)/m.exec(original)?.[1];
+  return (
+    sdp
+      .split(/\r?\n/)
+      .filter((l) => l !== '')
+      .map((l) => {
+        if (/^a=(sendonly|inactive)\s*$/.test(l)) return 'a=sendrecv';
+        if (address && /^c=IN IP4 0\.0\.0\.0/.test(l)) return `c=IN IP4 ${address}`;
+        return l;
+      })
+      .join(eol) + eol
+  );
+}

@@ -1,0 +1,208 @@
+/**
+ * The HTTP interface of a SIP Server (SPEC S7) on `http-port`: status and statistics as JSON, Prometheus
+ * metrics, a health check. It is an I/O adapter (plain node:http, DESIGN §5), so it may use real sockets and
+ * timers. It only reads: everything is GET (HEAD too), anything else is 405.
+ *
+ * Bad input never takes it down (S8.1): a malformed request line or header gets 400 from the client-error
+ * handler, a provider that throws gets a 500 naming the path, and every error reaches a response or a closed
+ * socket, never the process.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface HttpProviders {
+  sipServer(): object;
+  sipTrunkStatistics(): object;
+  sipServiceChecker(): object;
+  tLibClientsStatistics(): object;
+}
+
+export interface HttpInterfaceOptions {
+  host: string;
+  /** 0 picks a free port (tests); see port(). */
+  port: number;
+  providers: HttpProviders;
+  metrics: Registry;
+  /** Called once: with nothing when listening, or with the error (EADDRINUSE, EACCES) when it cannot. */
+  onReady(err?: Error): void;
+}
+
+export interface HttpInterface {
+  close(): Promise<void>;
+  /** The port listened on (the one picked when started with 0); 0 before listening. */
+  port(): number;
+}
+
+/** The `/server?...` queries, each a provider. */
+const serverQueries = [
+  'sipServer',
+  'sipTrunkStatistics',
+  'sipServiceChecker',
+  'tLibClientsStatistics',
+] as const;
+type ServerQuery = (typeof serverQueries)[number];
+
+export const httpPaths: readonly string[] = [
+  ...serverQueries.map((q) => `/server?${q}`),
+  '/metrics',
+  '/healthz',
+];
+
+/** Longest request target accepted; the valid ones are short. */
+const MAX_TARGET = 2048;
+
+export function startHttpInterface(options: HttpInterfaceOptions): HttpInterface {
+  const { providers, metrics } = options;
+  const sockets = new Set<Socket>();
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
+    handle(req, res, providers, metrics).catch((err: unknown) =>
+      fail(res, 500, `internal error: ${errorText(err)}`),
+    );
+  });
+  // A status page is read by people and scrapers: slow or stalled clients are cut off.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Malformed HTTP (node's parser refused it): answer 400 if the socket can still take it.
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: `bad request: ${err.message}` });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  });
+
+  let ready = false;
+  server.once('error', (err) => {
+    if (!ready) {
+      ready = true;
+      options.onReady(err);
+    }
+  });
+  // After start, an error of the listening socket must not crash the process: it is reported once above.
+  server.on('error', () => {});
+  server.listen(options.port, options.host, () => {
+    ready = true;
+    options.onReady();
+  });
+
+  return {
+    port: () => {
+      const a = server.address();
+      return a !== null && typeof a === 'object' ? (a as AddressInfo).port : 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) {
+          for (const s of sockets) s.destroy();
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open.
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  providers: HttpProviders,
+  metrics: Registry,
+): Promise<void> {
+  // No body is read: drain whatever a client sends so the connection stays usable.
+  req.resume();
+  const method = req.method ?? '';
+  if (method !== 'GET' && method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    send(res, 405, { error: `method ${method} is not allowed; use GET`, paths: httpPaths });
+    return;
+  }
+  const target = req.url ?? '';
+  if (target.length > MAX_TARGET) {
+    send(res, 414, { error: `request target longer than ${MAX_TARGET} characters`, paths: httpPaths });
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(target, 'http://localhost');
+  } catch {
+    send(res, 400, { error: `bad request target ${JSON.stringify(target)}`, paths: httpPaths });
+    return;
+  }
+
+  if (url.pathname === '/healthz' && url.search === '') {
+    send(res, 200, { status: 'ok' });
+    return;
+  }
+  if (url.pathname === '/metrics' && url.search === '') {
+    const text = await metrics.metrics();
+    res.statusCode = 200;
+    res.setHeader('Content-Type', metrics.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(text);
+    return;
+  }
+  const query = serverQuery(url);
+  if (query === undefined) {
+    send(res, 404, { error: `no such resource: ${target}`, paths: httpPaths });
+    return;
+  }
+  let body: object;
+  try {
+    body = providers[query]();
+  } catch (err) {
+    fail(res, 500, `/server?${query} failed: ${errorText(err)}`);
+    return;
+  }
+  send(res, 200, body);
+}
+
+/** `/server?sipServer` (also `?sipServer=` or with a trailing `&`): exactly one known query. */
+function serverQuery(url: URL): ServerQuery | undefined {
+  if (url.pathname !== '/server') return undefined;
+  const keys = [...url.searchParams.keys()].filter((k) => k !== '');
+  if (keys.length !== 1) return undefined;
+  const key = keys[0]!;
+  return (serverQueries as readonly string[]).includes(key) ? (key as ServerQuery) : undefined;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  let text: string;
+  try {
+    text = `${JSON.stringify(body, null, 2)}\n`;
+  } catch (err) {
+    // A provider returned something JSON cannot hold (a cycle, a BigInt).
+    fail(res, 500, `response could not be written as JSON: ${errorText(err)}`);
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(text);
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(`${JSON.stringify({ error: message })}\n`);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,309 @@
+/**
+ * One SIP Server (SPEC S2, S7): the transport on the SIP port, the transaction layer, and the services —
+ * registrar, B2BUA (calls, routing points, trunks), active OOS detection, flood protection — over one
+ * replicated store and one role gate. It does no I/O of its own beyond the injected Net and Clock, so a whole
+ * server runs inside the simulator; the Node shell (server/node-shell.ts) adds the HTTP interface, the contact
+ * database and signals.
+ */
+import type { Config, SipServerApp } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import { Store } from '../model/store/store.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Net, NetError } from '../runtime/net.ts';
+import type { Random } from '../runtime/random.ts';
+import { createResponse } from '../sip/message/build.ts';
+import { getContentType, getHeaderValues, getMaxForwards, getTo } from '../sip/message/headers.ts';
+import type { SipMessage, SipRequest } from '../sip/message/types.ts';
+import type { InviteServerTransaction } from '../sip/transaction/invite-server.ts';
+import { type ServerTransaction, TransactionLayer } from '../sip/transaction/layer.ts';
+import { SipTransport } from '../sip/transport/transport.ts';
+import type { Inbound } from '../sip/transport/types.ts';
+import { B2bua, type B2buaHooks } from './b2bua/b2bua.ts';
+import type { ServerContext } from './context.ts';
+import { FloodGuard } from './flood-guard.ts';
+import { OosChecker } from './oos/oos-checker.ts';
+import { createRegistrarDigest } from './registrar/realm.ts';
+import { Registrar } from './registrar/registrar.ts';
+import { type RoleGate, StandaloneGate } from './role-gate.ts';
+
+export interface SipServerOptions {
+  clock: Clock;
+  random: Random;
+  net: Net;
+  config: Config;
+  /** The name of this server's application in the config. */
+  app: string;
+  logger: Logger;
+  store?: Store;
+  gate?: RoleGate;
+  hooks?: B2buaHooks;
+}
+
+/** What the server reports about itself (`/server?sipServer`, SPEC S4.6, S7). */
+export interface SipServerStatus {
+  application: string;
+  role: string;
+  status: 'Initializing' | 'Running' | 'ServiceUnavailable' | 'Stopped';
+  sipListener: { address: string; port: number; open: boolean };
+  calls: number;
+  contacts: number;
+  /** HA fields: a standalone server has no HA link (the HA issue fills these). */
+  haLink: 'none' | 'connecting' | 'established';
+  callsPendingSync: number;
+  readyForSwitchover: 0 | 1;
+  readyForUpgrade: 0 | 1;
+  sip: { received: number; sent: number; parseErrors: number; floodDrops: number };
+}
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER';
+/** RFC 3261 §8.2.2.3: no SIP extension is supported yet, so any Require/Proxy-Require option is unknown. */
+const SUPPORTED_EXTENSIONS = new Set<string>();
+
+export class SipServer {
+  readonly store: Store;
+  readonly gate: RoleGate;
+  readonly transactions: TransactionLayer;
+  readonly registrar: Registrar;
+  readonly b2bua: B2bua;
+  readonly oos: OosChecker;
+  readonly flood: FloodGuard;
+  private readonly transport: SipTransport;
+  private readonly ctx: ServerContext;
+  private config: Config;
+  private state: SipServerStatus['status'] = 'Initializing';
+  private listening = false;
+  private floodDrops = 0;
+
+  constructor(private readonly opts: SipServerOptions) {
+    this.config = opts.config;
+    const app = this.app();
+    this.store = opts.store ?? new Store();
+    this.gate = opts.gate ?? new StandaloneGate();
+    const tserver = app.options.tserver;
+    const host = tserver.sipAddress ?? opts.config.hosts[app.host]?.address ?? '127.0.0.1';
+    this.transport = new SipTransport({
+      net: opts.net,
+      clock: opts.clock,
+      host,
+      port: tserver.sipPort,
+      onMessage: (msg, inbound) => this.onMessage(msg, inbound),
+      onParseError: (error, inbound, answered) =>
+        opts.logger.event('10-30001', {
+          source: `${inbound.source.host}:${inbound.source.port}`,
+          reason: `${error.reason}${answered ? ` (answered ${error.status ?? 400})` : ''}`,
+        }),
+    });
+    this.transactions = new TransactionLayer({
+      clock: opts.clock,
+      random: opts.random,
+      sender: this.transport,
+      onRequest: (req, tx, inbound) => this.onRequest(req, tx, inbound),
+      onStrayResponse: (res) => this.b2bua.onStrayResponse(res),
+    });
+    const local = { host, port: tserver.sipPort, transport: 'UDP' as const };
+    this.ctx = {
+      clock: opts.clock,
+      random: opts.random,
+      store: this.store,
+      gate: this.gate,
+      logger: opts.logger,
+      config: () => this.config,
+      app: () => this.app(),
+      dn: (n) => this.config.dns[n],
+      transactions: this.transactions,
+      sender: this.transport,
+      local,
+    };
+    const secret = opts.config.scs.linkSecret ?? opts.random.hex(32);
+    this.registrar = new Registrar(this.ctx, { digest: createRegistrarDigest(opts, secret) });
+    this.oos = new OosChecker(this.ctx);
+    this.b2bua = new B2bua(this.ctx, {
+      lookupContacts: (dn) => this.registrar.lookup(dn),
+      isInService: (dn) => this.oos.isInService(dn),
+      hooks: opts.hooks,
+    });
+    this.flood = new FloodGuard(opts.clock, () => this.app().options.tserver.sipFloodLimit);
+    this.flood.onEpisode((e) => {
+      if (e.kind === 'started') {
+        opts.logger.event('10-30002', { source: e.source, limit: this.app().options.tserver.sipFloodLimit });
+      }
+    });
+  }
+
+  /**
+   * Opens the SIP port and starts the services. `done` gets the listener error (the caller logs 00-04200 and,
+   * in a pair, stays Running so that the SCS can give the primary role to the other server: seed 001).
+   */
+  start(done: (err?: NetError) => void): void {
+    this.transport.listen((err) => {
+      if (err) {
+        const { sipPort } = this.app().options.tserver;
+        this.opts.logger.event('00-04200', {
+          address: this.ctx.local.host,
+          port: sipPort,
+          reason: `${err.code}: ${err.message}`,
+        });
+        this.state = 'Running';
+        done(err);
+        return;
+      }
+      this.listening = true;
+      const bound = this.transport.local('UDP');
+      if (bound) this.ctx.local.port = bound.port;
+      this.opts.logger.event('10-30003', {
+        address: this.ctx.local.host,
+        port: this.ctx.local.port,
+        transport: 'UDP, TCP',
+      });
+      this.state = 'Running';
+      this.registrar.start();
+      this.oos.start();
+      this.b2bua.start();
+      done();
+    });
+  }
+
+  stop(): void {
+    this.b2bua.stop();
+    this.oos.stop();
+    this.registrar.stop();
+    if (this.listening) {
+      this.transport.close();
+      this.listening = false;
+      this.opts.logger.event('10-30004', {
+        address: this.ctx.local.host,
+        port: this.ctx.local.port,
+        reason: 'stopped',
+      });
+    }
+    this.state = 'Stopped';
+  }
+
+  /** Applies a new configuration (SIGHUP): options read at use take effect per their rule by themselves. */
+  reconfigure(config: Config): void {
+    this.config = config;
+    this.oos.reconfigure();
+  }
+
+  /** The SIP port actually bound (differs from sip-port when that is 0, in tests). */
+  get sipPort(): number {
+    return this.ctx.local.port;
+  }
+
+  status(): SipServerStatus {
+    const s = this.transport.stats;
+    return {
+      application: this.opts.app,
+      role: this.gate.role,
+      status: this.state,
+      sipListener: { address: this.ctx.local.host, port: this.ctx.local.port, open: this.listening },
+      calls: this.store.callCount,
+      contacts: this.store.contactCount,
+      haLink: 'none',
+      callsPendingSync: 0,
+      readyForSwitchover: 0,
+      // SPEC S4.6: a primary is never ready for upgrade.
+      readyForUpgrade: 0,
+      sip: { received: s.received, sent: s.sent, parseErrors: s.parseErrors, floodDrops: this.floodDrops },
+    };
+  }
+
+  private app(): SipServerApp {
+    const app = this.config.applications[this.opts.app];
+    if (app?.type !== 'sip-server')
+      throw new Error(`no sip-server application "${this.opts.app}" in the config`);
+    return app;
+  }
+
+  private onMessage(msg: SipMessage, inbound: Inbound): void {
+    this.transactions.receive(msg, inbound);
+  }
+
+  private onRequest(req: SipRequest, tx: ServerTransaction | null, inbound: Inbound): void {
+    if (req.method !== 'ACK' && tx && !this.flood.allow(inbound.source.host)) {
+      // S8.4: a source over its limit is told when to come back (RFC 3261 §21.5.4).
+      this.floodDrops++;
+      tx.respond(
+        createResponse(req, 503, 'Flood limit exceeded', { headers: [{ name: 'Retry-After', value: '5' }] }),
+      );
+      return;
+    }
+    if (req.method === 'ACK') {
+      this.b2bua.onInDialogRequest(req, tx, inbound);
+      return;
+    }
+    if (!tx) return;
+    const refusal = this.checkRequest(req);
+    if (refusal) {
+      tx.respond(refusal);
+      return;
+    }
+    if (getTo(req).params.tag) {
+      if (!this.b2bua.onInDialogRequest(req, tx, inbound)) {
+        tx.respond(createResponse(req, 481, 'Call/Transaction Does Not Exist'));
+      }
+      return;
+    }
+    switch (req.method) {
+      case 'REGISTER':
+        this.registrar.handleRegister(req, tx, inbound);
+        return;
+      case 'INVITE':
+        this.b2bua.onInitialInvite(req, tx as InviteServerTransaction, inbound);
+        return;
+      case 'CANCEL':
+        this.b2bua.onCancel(req, tx);
+        return;
+      case 'OPTIONS':
+        tx.respond(
+          createResponse(req, 200, undefined, {
+            toTag: this.opts.random.hex(10),
+            headers: [
+              { name: 'Allow', value: ALLOW },
+              { name: 'Accept', value: 'application/sdp' },
+            ],
+          }),
+        );
+        return;
+      case 'BYE':
+      case 'UPDATE':
+      case 'INFO':
+      case 'PRACK':
+        tx.respond(createResponse(req, 481, 'Call/Transaction Does Not Exist'));
+        return;
+      default:
+        // §8.2.1: 405 for a method we know but do not take here, 501 for one we do not know.
+        tx.respond(
+          ['SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH'].includes(req.method)
+            ? createResponse(req, 405, undefined, { headers: [{ name: 'Allow', value: ALLOW }] })
+            : createResponse(req, 501, undefined, { headers: [{ name: 'Allow', value: ALLOW }] }),
+        );
+    }
+  }
+
+  /** The checks of RFC 3261 §8.2 and §16.3 that apply before any service sees the request (RFC 4475 §3.3). */
+  private checkRequest(req: SipRequest): ReturnType<typeof createResponse> | undefined {
+    if (getMaxForwards(req) === 0) return createResponse(req, 483, 'Too Many Hops');
+    const scheme = req.uri.scheme.toLowerCase();
+    if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') {
+      return createResponse(req, 416, `Unsupported URI Scheme ${scheme}`);
+    }
+    const required = [...getHeaderValues(req, 'Require'), ...getHeaderValues(req, 'Proxy-Require')].filter(
+      (o) => !SUPPORTED_EXTENSIONS.has(o.toLowerCase()),
+    );
+    if (required.length > 0 && req.method !== 'CANCEL') {
+      return createResponse(req, 420, 'Bad Extension', {
+        headers: [{ name: 'Unsupported', value: required.join(', ') }],
+      });
+    }
+    if (req.method === 'INVITE' && req.body.length > 0) {
+      const type = getContentType(req)?.split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/sdp') {
+        return createResponse(req, 415, 'Unsupported Media Type', {
+          headers: [{ name: 'Accept', value: 'application/sdp' }],
+        });
+      }
+    }
+    return undefined;
+  }
+}
