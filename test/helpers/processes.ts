@@ -90,6 +90,8 @@ export interface SippResult {
   stderr: string;
   /** Parsed from sipp's -trace_stat CSV, last row: SuccessfulCall(C), FailedCall(C), ... */
   stats: Record<string, string>;
+  /** sipp's -trace_err log: why calls failed (unexpected messages, timeouts). */
+  errors: string;
 }
 
 /** Runs sipp to completion (bounded by -timeout) in a scratch directory and reads its final statistics. */
@@ -97,7 +99,17 @@ export function runSipp(args: string[], timeoutS = 60): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'duet-sipp-'));
   const child = spawn(
     'sipp',
-    [...args, '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error', '-trace_stat', '-stf', join(dir, 'stat.csv')],
+    [
+      ...args,
+      '-nostdin',
+      '-timeout',
+      `${timeoutS}s`,
+      '-timeout_error',
+      '-trace_err',
+      '-trace_stat',
+      '-stf',
+      join(dir, 'stat.csv'),
+    ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -110,7 +122,7 @@ export function runSipp(args: string[], timeoutS = 60): Promise<SippResult> {
   });
   return new Promise((done) => {
     child.once('exit', async (code) => {
-      const { readFileSync, existsSync } = await import('node:fs');
+      const { readFileSync, existsSync, readdirSync } = await import('node:fs');
       const file = join(dir, 'stat.csv');
       const stats: Record<string, string> = {};
       if (existsSync(file)) {
@@ -121,7 +133,11 @@ export function runSipp(args: string[], timeoutS = 60): Promise<SippResult> {
           stats[h] = last[i] ?? '';
         });
       }
-      done({ code, stdout, stderr, stats });
+      const errors = readdirSync(dir)
+        .filter((f) => f.endsWith('_errors.log'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .join('\n');
+      done({ code, stdout, stderr, stats, errors });
     });
   });
 }

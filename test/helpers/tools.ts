@@ -9,7 +9,9 @@ const found = new Map<string, string | undefined>();
 /** The tool's path, or undefined when it is not installed. */
 export function findTool(name: string): string | undefined {
   if (!found.has(name)) {
-    const r = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], {
+      encoding: 'utf8',
+    });
     const path = r.stdout.trim().split('\n')[0];
     found.set(name, path || undefined);
   }

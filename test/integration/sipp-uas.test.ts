@@ -24,7 +24,13 @@ describe('sipp against the sip/ UAS', { skip }, () => {
   });
 
   test('OPTIONS over UDP is answered 200', async () => {
-    const r = await runSipp(['-sf', `${repoRoot}/test/integration/sipp/options.xml`, '-m', '5', `127.0.0.1:${port}`]);
+    const r = await runSipp([
+      '-sf',
+      `${repoRoot}/test/integration/sipp/options.xml`,
+      '-m',
+      '5',
+      `127.0.0.1:${port}`,
+    ]);
     assert.equal(r.code, 0, r.stderr || r.stdout);
     assert.equal(r.stats['SuccessfulCall(C)'], '5');
     assert.equal(r.stats['FailedCall(C)'], '0');
