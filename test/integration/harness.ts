@@ -130,6 +130,13 @@ export interface BackgroundSipp {
   stop(): Promise<void>;
 }
 
+const running = new Set<BackgroundSipp>();
+
+/** Kills every background sipp still running (a test that failed midway leaves some): call it in after(). */
+export async function stopAllSipps(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
 export async function sippBackground(
   scenario: string,
   args: string[],
@@ -162,7 +169,18 @@ export async function sippBackground(
   });
   // sipp binds at once; give it a moment before traffic is sent to it.
   await new Promise((r) => setTimeout(r, 300));
-  return { port: p, child, output: () => out, stop: () => stopChild(child, 'SIGKILL') };
+  const handle: BackgroundSipp = {
+    port: p,
+    child,
+    output: () => out,
+    stop: () => {
+      running.delete(handle);
+      return stopChild(child, 'SIGKILL');
+    },
+  };
+  running.add(handle);
+  child.once('exit', () => running.delete(handle));
+  return handle;
 }
 
 /** Runs a sipp scenario against the server to completion. */
@@ -171,8 +189,10 @@ export async function sippRun(
   scenario: string,
   args: string[],
   timeoutS = 30,
+  /** The local port (a trunk calls from its own address); a free one otherwise. */
+  localPort?: number,
 ): Promise<SippResult> {
-  const port = await freePort();
+  const port = localPort ?? (await freePort());
   return runSipp(
     [
       '-sf',

@@ -15,6 +15,7 @@ import {
   sippBackground,
   sippRun,
   startServer,
+  stopAllSipps,
   withStatus,
 } from './harness.ts';
 
@@ -51,6 +52,7 @@ describe('calls through one server', { skip }, () => {
   });
 
   after(async () => {
+    await stopAllSipps();
     await server?.stop();
   });
 
