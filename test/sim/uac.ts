@@ -5,7 +5,7 @@
 import type { Clock } from '../../src/runtime/clock.ts';
 import type { Random } from '../../src/runtime/random.ts';
 import { createRequest } from '../../src/sip/message/build.ts';
-import { getCSeq, getContacts, getTo } from '../../src/sip/message/headers.ts';
+import { getContacts, getCSeq, getTo } from '../../src/sip/message/headers.ts';
 import type { HeaderField, SipRequest, SipResponse, Uri } from '../../src/sip/message/types.ts';
 import { parseUri } from '../../src/sip/message/uri.ts';
 import { TransactionLayer } from '../../src/sip/transaction/layer.ts';
@@ -46,7 +46,10 @@ export class TestUac {
   private base(method: string, callId: string, toTag?: string, seq = ++this.seq): HeaderField[] {
     const { host, port } = this.local;
     return [
-      { name: 'Via', value: `SIP/2.0/${this.target.transport} ${host}:${port};branch=${this.layer.newBranch()};rport` },
+      {
+        name: 'Via',
+        value: `SIP/2.0/${this.target.transport} ${host}:${port};branch=${this.layer.newBranch()};rport`,
+      },
       { name: 'Max-Forwards', value: '70' },
       { name: 'From', value: `<sip:uac@${host}>;tag=${callId}-f` },
       { name: 'To', value: `<sip:uas@${this.target.host}>${toTag ? `;tag=${toTag}` : ''}` },
@@ -65,7 +68,8 @@ export class TestUac {
     const req = createRequest({ method: 'OPTIONS', uri: this.uri(), headers: this.base('OPTIONS', callId) });
     this.layer.sendRequest(req, this.target, {
       onResponse: (res) => {
-        if (res.status >= 200) this.done('options', callId, res.status === 200 ? 'ok' : `status-${res.status}`);
+        if (res.status >= 200)
+          this.done('options', callId, res.status === 200 ? 'ok' : `status-${res.status}`);
       },
       onTimeout: () => this.done('options', callId, 'timeout'),
       onTransportError: () => this.done('options', callId, 'transport-error'),

@@ -268,6 +268,11 @@ export class B2bua {
 
   private ringPhone(connId: ConnID, dn: string): void {
     const device = this.ctx.store.device(dn);
+    if (this.ctx.store.call(connId)?.parties.some((p) => p.dn === dn && p.state !== 'Released')) {
+      // The call would ring its own caller (a Routing Point whose default-dn is the caller): the DN is busy.
+      this.release(connId, `DN ${dn} is already in the call`, { status: 486, reason: 'Busy Here' });
+      return;
+    }
     if (device?.dnd) {
       this.release(connId, `DN ${dn} is in do-not-disturb`, { status: 486, reason: 'Busy Here' });
       return;
