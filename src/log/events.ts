@@ -287,6 +287,20 @@ export const logEvents = {
     template: 'Call {connId}: trunk {dn} answered {status}; trying the next trunk',
     meaning: 'sip-error-codes-overflow matched (seed 000).',
   },
+  '10-40020': {
+    level: 'Standard',
+    name: 'contact-persistence-failed',
+    template: 'Contact store: {operation} of DN {dn} contact {contact} failed: {reason}',
+    meaning:
+      'Writing a registration to the persistent contact store failed (disk full, file removed). The binding ' +
+      'still holds in memory and on the backup, but a restart with no peer would not know it (SPEC S2.4).',
+  },
+  '10-40021': {
+    level: 'Standard',
+    name: 'contacts-restored',
+    template: 'Contact store: restored {restored} unexpired bindings, dropped {dropped} expired',
+    meaning: 'At start, registrations read back from the persistent contact store (SPEC S2.4).',
+  },
 
   // 10-5xxxx: configuration.
   '10-50001': {

@@ -115,7 +115,11 @@ export class SipServer {
       local,
     };
     const secret = opts.config.scs.linkSecret ?? opts.random.hex(32);
-    this.registrar = new Registrar(this.ctx, { digest: createRegistrarDigest(opts, secret) });
+    // MD5 first: many deployed phones (and sipp) answer only the first challenge and know only MD5 (RFC 8760
+    // §2.4 lets the server choose the order); SHA-256 is offered too and preferred by clients that pick.
+    this.registrar = new Registrar(this.ctx, {
+      digest: createRegistrarDigest(opts, secret, { algorithms: ['MD5', 'SHA-256'] }),
+    });
     this.oos = new OosChecker(this.ctx);
     this.b2bua = new B2bua(this.ctx, {
       lookupContacts: (dn) => this.registrar.lookup(dn),

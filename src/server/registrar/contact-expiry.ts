@@ -62,7 +62,7 @@ export class ContactExpiry {
     for (const c of this.store.allContacts()) if (c.expiresAt < earliest) earliest = c.expiresAt;
     if (earliest === Number.POSITIVE_INFINITY) return;
     this.due = earliest;
-    this.timer = this.clock.setTimer(Math.max(0, earliest - this.clock.now() - 1), () => this.sweep());
+    this.timer = this.clock.setTimer(Math.max(0, earliest - this.clock.now()), () => this.sweep());
   }
 
   private sweep(): void {
