@@ -3,12 +3,17 @@
  * as primary (the HA issue adds the pair). Wiring only: Node adapters, the contact database, the HTTP
  * interface, SIGHUP reload and a clean stop on SIGINT/SIGTERM.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.ts';
 import { diffConfig } from '../config/diff.ts';
+import { pairOf } from '../config/queries.ts';
+import { HaGate } from '../ha/gate.ts';
+import { HaNode } from '../ha/ha-node.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import { LcaAppClient } from '../mgmt/lca/app-client.ts';
+import { linkSecretOf } from '../mgmt/lca/secret.ts';
 import { NodeClock, NodeNet, NodeRandom } from '../runtime/node/index.ts';
 import { startHttpInterface } from '../server/http/http-interface.ts';
 import { createServerMetrics } from '../server/http/metrics.ts';
@@ -17,6 +22,31 @@ import { SqliteContactPersistence } from '../server/registrar/sqlite-persistence
 import { SipServer } from '../server/sip-server.ts';
 import { TrunkStats } from '../server/stats/trunk-stats.ts';
 import { readConfigFile } from './config-file.ts';
+
+/**
+ * The logger's destination: stdout or a file as `log.output` says, and each line also to `also` (the LCA
+ * forwarding in a pair).
+ */
+function teeSink(output: string, also: (line: string) => void): { write(line: string): void } {
+  return {
+    write(line: string) {
+      if (output === 'stdout') process.stdout.write(line);
+      else appendFileSync(output, line);
+      also(line);
+    },
+  };
+}
+
+/** A logged event worth forwarding to the SCS: Standard and Alarm levels (alarm conditions watch those). */
+function parseEvent(line: string): { id: string; params: Record<string, unknown>; time: number } | undefined {
+  try {
+    const e = JSON.parse(line) as { event?: string; level?: string; params?: Record<string, unknown>; time?: string };
+    if (!e.event || (e.level !== 'Standard' && e.level !== 'Alarm')) return undefined;
+    return { id: e.event, params: e.params ?? {}, time: e.time ? Date.parse(e.time) : Date.now() };
+  } catch {
+    return undefined;
+  }
+}
 
 export async function runServer(argv: string[]): Promise<number> {
   let values: { config?: string; app?: string; 'data-dir'?: string };
@@ -55,10 +85,15 @@ export async function runServer(argv: string[]): Promise<number> {
   }
 
   const clock = new NodeClock();
+  const net = new NodeNet();
+  const random = new NodeRandom();
+  const inPair = pairOf(config, appName);
+  // In a pair, Standard and Alarm events also go to the LCA, for the SCS's alarm conditions (SPEC S7).
+  let forward: ((line: string) => void) | undefined;
   const logger: Logger = createLogger({
     app: appName,
     level: app.options.log.verbose,
-    destination: app.options.log.output,
+    destination: teeSink(app.options.log.output, (line) => forward?.(line)),
     clock,
   });
   logger.event('10-50001', { file });
@@ -76,13 +111,16 @@ export async function runServer(argv: string[]): Promise<number> {
     },
   });
   const trunkStats = new TrunkStats({ clock, dns: () => Object.values(config.dns) });
+  // A server of a pair starts as Backup and takes the mode the SCS gives it (SPEC S4.1).
+  const gate = inPair ? new HaGate('Backup') : undefined;
   const server: SipServer = new SipServer({
     clock,
-    random: new NodeRandom(),
-    net: new NodeNet(),
+    random,
+    net,
     config,
     app: appName,
     logger,
+    gate,
     hooks: {
       callCreated: () => metrics.callStarted(),
       callReleased: (call, cause) =>
@@ -104,13 +142,80 @@ export async function runServer(argv: string[]): Promise<number> {
   attachPersistence(server.store, persistence, { logger });
 
   const listenError = await new Promise<Error | undefined>((done) => server.start(done));
-  if (listenError) {
+  if (listenError && !inPair) {
     // Standalone, a server without its SIP port cannot serve: report (00-04200 is logged) and stop.
     persistence.close();
     process.stderr.write(`duet server: cannot open the SIP port: ${listenError.message}\n`);
     return 1;
   }
   logger.event('10-10001', { app: appName, mode: server.gate.role, version: '0.1.0' });
+
+  let ha: HaNode | undefined;
+  let lca: LcaAppClient | undefined;
+  let stopRequested: ((reason: string) => void) | undefined;
+  if (inPair && gate) {
+    ha = new HaNode({
+      net,
+      clock,
+      random,
+      store: server.store,
+      gate,
+      config: () => config,
+      app: appName,
+      peer: inPair.peer,
+      redundancy: inPair.pair.redundancyType,
+      logger,
+    });
+    ha.start();
+    const haNode = ha;
+    server.setHaStatus(() => haNode.readiness());
+    const host = config.hosts[app.host];
+    const report = (): void => {
+      const s = server.status();
+      lca?.report(s.status === 'Stopped' ? 'Stopped' : 'Running', gate.role, {
+        haLink: s.haLink,
+        callsPendingSync: s.callsPendingSync,
+        readyForSwitchover: s.readyForSwitchover,
+        readyForUpgrade: s.readyForUpgrade,
+        calls: s.calls,
+      });
+    };
+    lca = new LcaAppClient(
+      net,
+      clock,
+      random,
+      {
+        lca: { host: host?.address ?? '127.0.0.1', port: host?.lcaPort ?? 4999 },
+        app: appName,
+        secret: linkSecretOf(config).secret,
+        pid: process.pid,
+      },
+      {
+        onSetMode: (mode, reason) => {
+          if (mode === 'Exiting') {
+            stopRequested?.(`set to Exiting: ${reason}`);
+            return;
+          }
+          const from = gate.role;
+          gate.set(mode);
+          if (from !== mode) logger.event('10-20001', { app: appName, from, to: mode, reason });
+          report();
+        },
+        onStop: (reason) => stopRequested?.(reason),
+        onConnected: report,
+      },
+    );
+    forward = (line) => {
+      const e = parseEvent(line);
+      if (e) lca?.logEvent(e.id, e.params, e.time);
+    };
+    // Readiness changes with time (the 60 s after the link came up) and with the sync: report every second.
+    const tick = (): void => {
+      report();
+      clock.setTimer(1000, tick);
+    };
+    tick();
+  }
 
   let httpError: Error | undefined;
   const http = await new Promise<ReturnType<typeof startHttpInterface>>((done) => {
@@ -157,7 +262,12 @@ export async function runServer(argv: string[]): Promise<number> {
   });
 
   return new Promise((done) => {
+    let stopping = false;
     const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      ha?.stop();
+      lca?.close();
       server.stop();
       persistence.close();
       void http.close().then(() => {
@@ -165,6 +275,7 @@ export async function runServer(argv: string[]): Promise<number> {
         done(0);
       });
     };
+    stopRequested = stop;
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });

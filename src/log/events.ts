@@ -186,6 +186,18 @@ export const logEvents = {
     template: 'ADDP {direction} {what} on the HA link with {peer}',
     meaning: 'addp-trace: an ADDP poll or answer.',
   },
+  '10-20014': {
+    level: 'Alarm',
+    name: 'ha-listener-failed',
+    template: 'HA port {port} could not be opened: {reason}',
+    meaning: 'The backup cannot reach this server over the HA link until the port opens (SPEC S4.2).',
+  },
+  '10-20015': {
+    level: 'Standard',
+    name: 'ha-sync-diverged',
+    template: 'HA link with {peer} closed to resync: {reason}',
+    meaning: 'A record arrived out of sequence or did not fit the backup state; the next link resyncs.',
+  },
 
   // 10-3xxxx: SIP, devices, monitoring.
   '10-30001': {
@@ -378,6 +390,166 @@ export const logEvents = {
     template: '{action} from {source} refused: {reason}',
     meaning:
       'A management request or inter-process link failed authentication, or an LCA was asked for an unconfigured script.',
+  },
+
+  // 10-61xxx: the Local Control Agent (mgmt/lca).
+  '10-61001': {
+    level: 'Standard',
+    name: 'lca-listening',
+    template: 'LCA of host {host} listening on {address}',
+    meaning: 'The LCA opened its lca-port: servers of the host and the SCS can connect.',
+  },
+  '10-61002': {
+    level: 'Alarm',
+    name: 'lca-listen-failed',
+    template: 'LCA of host {host} could not listen on {address}: {reason}',
+    meaning: 'The lca-port could not be opened (in use, or not an address of this machine).',
+  },
+  '10-61003': {
+    level: 'Standard',
+    name: 'lca-scs-connected',
+    template: 'SCS {peer} connected to the LCA of host {host} from {address}',
+    meaning: 'An authenticated SCS link opened; the LCA sent it the state of every application of the host.',
+  },
+  '10-61004': {
+    level: 'Alarm',
+    name: 'lca-scs-lost',
+    template: 'SCS {peer} lost by the LCA of host {host}: {reason}',
+    meaning: 'The SCS link closed. The servers keep running in their modes; the SCS reconnects.',
+  },
+  '10-61005': {
+    level: 'Standard',
+    name: 'lca-app-started',
+    template: 'LCA of host {host} started {app} (pid {pid}), mode {mode}',
+    meaning: 'The SCS asked for a server process and the LCA started it.',
+  },
+  '10-61006': {
+    level: 'Standard',
+    name: 'lca-app-exited',
+    template: '{app} (pid {pid}) exited: {exit}',
+    meaning:
+      'A server process of the host ended, seen by its exit or by its LCA link closing (whichever came first). ' +
+      'An exit the LCA did not ask for is also logged as 10-10007.',
+  },
+  '10-61007': {
+    level: 'Standard',
+    name: 'lca-app-registered',
+    template: '{app} (pid {pid}) registered with the LCA of host {host}',
+    meaning: 'A server of the host connected to its LCA and authenticated.',
+  },
+  '10-61008': {
+    level: 'Standard',
+    name: 'lca-app-start-failed',
+    template: 'LCA of host {host} could not start {app}: {reason}',
+    meaning: 'Spawning the server process failed.',
+  },
+  '10-61009': {
+    level: 'Standard',
+    name: 'lca-app-killed',
+    template: '{app} (pid {pid}) killed with {signal}: {reason}',
+    meaning:
+      'A server did not stop within the grace period after SIGTERM, or its LCA link died while the process ' +
+      'lived on (a hung server must not keep acting as primary once reported dead).',
+  },
+  '10-61010': {
+    level: 'Alarm',
+    name: 'link-secret-missing',
+    template: 'No scs.link-secret in {file}: {component} authenticates its links with the built-in default',
+    meaning:
+      'Without scs.link-secret every process uses a default secret known to anyone who reads the source: set ' +
+      'one whenever processes run on more than one host (SPEC S8.4).',
+  },
+  '10-61011': {
+    level: 'Standard',
+    name: 'lca-command-refused',
+    template: 'LCA of host {host} refused {command} from {source}: {reason}',
+    meaning:
+      'An SCS command or a server registration named an application this LCA does not manage (unknown, not ' +
+      'a sip-server, or of another host), or was malformed.',
+  },
+
+  // 10-62xxx: the SCS (pair decisions, management API).
+  '10-62001': {
+    level: 'Standard',
+    name: 'pair-primary-assigned',
+    template: 'Pair {pair}: {app} is the primary ({reason})',
+    meaning:
+      'The SCS chose the primary of a pair at its start (or adopted the one already reporting Primary after an SCS restart).',
+  },
+  '10-62002': {
+    level: 'Alarm',
+    name: 'failover-blocked',
+    template: 'Pair {pair}: {app} {reason}, but {peer} is not Running ({state}): nothing promoted, waiting',
+    meaning:
+      'SPEC S4.5: a backup that is not Running is never promoted. Logged once per episode; the SCS fails over as ' +
+      'soon as the backup is Running, or keeps the primary if it recovers.',
+  },
+  '10-62003': {
+    level: 'Standard',
+    name: 'switchover-waiting-ready',
+    template:
+      'Pair {pair}: switchover waits until both servers are ready (readyForSwitchover: {app} {ready}, {peer} {peerReady})',
+    meaning: 'duet switchover --when-ready (seed 004 upgrade procedure).',
+  },
+  '10-62004': {
+    level: 'Standard',
+    name: 'switchover-not-performed',
+    template: 'Pair {pair}: switchover not performed: {reason}',
+    meaning: 'A switchover request was refused, cancelled, or abandoned because the backup stopped being Running.',
+  },
+  '10-62005': {
+    level: 'Alarm',
+    name: 'split-brain-demotion',
+    template: 'Pair {pair}: both {app} and {peer} report Primary; {app} is told Backup',
+    meaning: 'SPEC S8.3: the server that is not the SCS\'s chosen primary is demoted at once.',
+  },
+  '10-62006': {
+    level: 'Standard',
+    name: 'app-start-requested',
+    template: 'Pair {pair}: starting {app} on host {host} as Backup: {reason}',
+    meaning: 'The SCS asked an LCA to start (or restart) a server; a dead server comes back as Backup.',
+  },
+  '10-62007': {
+    level: 'Standard',
+    name: 'demote-timeout',
+    template: 'Pair {pair}: {app} did not confirm Backup within {seconds} s; promoting {peer} anyway',
+    meaning: 'The old primary did not report mode Backup in time during a switchover or failover.',
+  },
+  '10-62008': {
+    level: 'Standard',
+    name: 'switchover-completed',
+    template: 'Pair {pair}: {app} confirmed Primary {ms} ms after the {kind} began',
+    meaning: 'The new primary reported mode Primary: the switchover or failover is complete.',
+  },
+  '10-62009': {
+    level: 'Alarm',
+    name: 'stale-primary-stopped',
+    template: 'Pair {pair}: {app} still reports Primary {seconds} s after it was told Backup; stopping it',
+    meaning: 'SPEC S8.3: a server that will not leave the primary role is stopped (and restarted as Backup).',
+  },
+  '10-62010': {
+    level: 'Standard',
+    name: 'scs-started',
+    template: 'Solution Control Server started: {pairs} HA pairs, {hosts} hosts',
+    meaning: 'duet scs started and connects to every LCA.',
+  },
+  '10-62011': {
+    level: 'Standard',
+    name: 'scs-api-listening',
+    template: 'Management API and status page on http://{address}',
+    meaning: 'The SCS HTTP interface is listening (scs.port).',
+  },
+  '10-62012': {
+    level: 'Standard',
+    name: 'scs-stopped',
+    template: 'Solution Control Server stopped: {reason}',
+    meaning: 'duet scs stopped in order.',
+  },
+  '10-62013': {
+    level: 'Standard',
+    name: 'lca-message-ignored',
+    template: 'LCA of host {host}: message ignored: {reason}',
+    meaning: 'SPEC S8.1: a malformed or unexpected message from an LCA changes nothing.',
   },
 
   // 10-7xxxx: CTI clients.

@@ -44,7 +44,7 @@ export interface SipServerStatus {
   application: string;
   role: string;
   status: 'Initializing' | 'Running' | 'ServiceUnavailable' | 'Stopped';
-  sipListener: { address: string; port: number; open: boolean };
+  sipListener: { address: string; port: number; open: boolean; failed: boolean };
   calls: number;
   contacts: number;
   /** HA fields: a standalone server has no HA link (the HA issue fills these). */
@@ -54,6 +54,17 @@ export interface SipServerStatus {
   readyForUpgrade: 0 | 1;
   sip: { received: number; sent: number; parseErrors: number; floodDrops: number };
 }
+
+export interface HaStatus {
+  haLink: 'none' | 'connecting' | 'established';
+  callsPendingSync: number;
+  readyForSwitchover: 0 | 1;
+  readyForUpgrade: 0 | 1;
+}
+
+/** Opening the SIP port as a new primary: tries every LISTEN_RETRY_MS, LISTEN_ATTEMPTS times. */
+const LISTEN_RETRY_MS = 200;
+const LISTEN_ATTEMPTS = 15;
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER';
 /** RFC 3261 §8.2.2.3: no SIP extension is supported yet, so any Require/Proxy-Require option is unknown. */
@@ -73,6 +84,14 @@ export class SipServer {
   private state: SipServerStatus['status'] = 'Initializing';
   private listening = false;
   private floodDrops = 0;
+  private listenerFailed = false;
+  /** A standalone server has no HA link: not ready for switchover; a primary is never ready for upgrade. */
+  private haStatus: () => HaStatus = () => ({
+    haLink: 'none',
+    callsPendingSync: 0,
+    readyForSwitchover: 0,
+    readyForUpgrade: this.gate.role === 'Backup' ? 1 : 0,
+  });
 
   constructor(private readonly opts: SipServerOptions) {
     this.config = opts.config;
@@ -135,31 +154,54 @@ export class SipServer {
   }
 
   /**
-   * Opens the SIP port and starts the services. `done` gets the listener error (the caller logs 00-04200 and,
-   * in a pair, stays Running so that the SCS can give the primary role to the other server: seed 001).
+   * Starts the server in the role its gate holds, and follows the gate from then on: as Primary it opens the
+   * SIP port and starts the services (timers armed from the synced deadlines); as Backup it keeps the port
+   * closed and acts on nothing (SPEC S4.1). `done` gets a listener error of the first opening: the caller
+   * logs it; in a pair the server stays Running so that the SCS can give the primary role to the other
+   * server (seed 001).
    */
   start(done: (err?: NetError) => void): void {
+    this.gate.onChange((role) => {
+      if (role === 'Primary') this.becomePrimary(() => {});
+      else this.becomeBackup('switched to backup');
+    });
+    this.state = 'Running';
+    if (this.gate.mayAct()) this.becomePrimary(done);
+    else done();
+  }
+
+  /** Opens the SIP port, retrying briefly (on one host the old primary may still be closing it). */
+  private becomePrimary(done: (err?: NetError) => void, attempt = 1): void {
+    if (this.listening) {
+      done();
+      return;
+    }
     this.transport.listen((err) => {
+      if (!this.gate.mayAct()) {
+        // Demoted while the port was opening.
+        if (!err) this.transport.close();
+        done();
+        return;
+      }
       if (err) {
-        const { sipPort } = this.app().options.tserver;
+        if (err.code === 'EADDRINUSE' && attempt < LISTEN_ATTEMPTS) {
+          this.opts.clock.setTimer(LISTEN_RETRY_MS, () => this.becomePrimary(done, attempt + 1));
+          return;
+        }
         this.opts.logger.event('00-04200', {
           address: this.ctx.local.host,
-          port: sipPort,
+          port: this.app().options.tserver.sipPort,
           reason: `${err.code}: ${err.message}`,
         });
-        this.state = 'Running';
+        this.listenerFailed = true;
         done(err);
         return;
       }
       this.listening = true;
+      this.listenerFailed = false;
       const bound = this.transport.local('UDP');
       if (bound) this.ctx.local.port = bound.port;
-      this.opts.logger.event('10-30003', {
-        address: this.ctx.local.host,
-        port: this.ctx.local.port,
-        transport: 'UDP, TCP',
-      });
-      this.state = 'Running';
+      this.opts.logger.event('10-30003', { address: this.ctx.local.host, port: this.ctx.local.port, transport: 'UDP, TCP' });
       this.registrar.start();
       this.oos.start();
       this.b2bua.start();
@@ -167,20 +209,26 @@ export class SipServer {
     });
   }
 
-  stop(): void {
+  /** Closes the SIP port and stops every side effect; the state stays in the store. */
+  private becomeBackup(reason: string): void {
     this.b2bua.stop();
     this.oos.stop();
     this.registrar.stop();
     if (this.listening) {
       this.transport.close();
       this.listening = false;
-      this.opts.logger.event('10-30004', {
-        address: this.ctx.local.host,
-        port: this.ctx.local.port,
-        reason: 'stopped',
-      });
+      this.opts.logger.event('10-30004', { address: this.ctx.local.host, port: this.ctx.local.port, reason });
     }
+  }
+
+  stop(): void {
+    this.becomeBackup('stopped');
     this.state = 'Stopped';
+  }
+
+  /** The HA layer's view of the link and readiness, shown in status() (SPEC S4.6). */
+  setHaStatus(provider: () => HaStatus): void {
+    this.haStatus = provider;
   }
 
   /** Applies a new configuration (SIGHUP): options read at use take effect per their rule by themselves. */
@@ -200,14 +248,15 @@ export class SipServer {
       application: this.opts.app,
       role: this.gate.role,
       status: this.state,
-      sipListener: { address: this.ctx.local.host, port: this.ctx.local.port, open: this.listening },
+      sipListener: {
+        address: this.ctx.local.host,
+        port: this.ctx.local.port,
+        open: this.listening,
+        failed: this.listenerFailed,
+      },
       calls: this.store.callCount,
       contacts: this.store.contactCount,
-      haLink: 'none',
-      callsPendingSync: 0,
-      readyForSwitchover: 0,
-      // SPEC S4.6: a primary is never ready for upgrade.
-      readyForUpgrade: 0,
+      ...this.haStatus(),
       sip: { received: s.received, sent: s.sent, parseErrors: s.parseErrors, floodDrops: this.floodDrops },
     };
   }

@@ -1,7 +1,7 @@
 /**
  * The replicated store (DESIGN §2): the seam between the call logic and HA. The primary `commit`s records;
  * each gets the next sequence number and goes to every listener (the HA link sends it to the backup, the
- * persistence layer writes contacts). The backup `applyReplicated`s the same records in sequence order.
+ * persistence layer writes contacts). The backup `applyReplicated`s the same records in the same order.
  * Nothing else writes the model.
  */
 import type { AgentState } from '../agent.ts';
@@ -33,21 +33,12 @@ export class Store {
   }
 
   /**
-   * Applies a record received from the primary. Records must come in order: a gap means the link lost some,
-   * and the caller must resync rather than go on with a state that silently differs.
+   * Applies a record received from the primary (hot standby). Order and completeness are the HA link's
+   * business (it numbers every record and resyncs on a gap); here the record goes through the same apply
+   * function as on the primary, and listeners (indexes, the contact database) hear it the same way.
    */
-  applyReplicated(record: StoreRecord, seq: number): void {
-    if (seq !== this.lastSeq + 1) {
-      throw new StoreError(`replicated record ${seq} out of order: expected ${this.lastSeq + 1}`, record);
-    }
-    applyRecord(this.state, record);
-    this.lastSeq = seq;
-    for (const l of this.listeners) l(record, seq);
-  }
-
-  /** Sets the sequence base (a backup resynchronizing from a primary whose numbering it adopts). */
-  resetSequence(seq: number): void {
-    this.lastSeq = seq;
+  applyReplicated(record: StoreRecord): number {
+    return this.commit(record);
   }
 
   onRecord(listener: StoreListener): () => void {

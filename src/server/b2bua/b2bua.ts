@@ -32,12 +32,14 @@ import {
   getFrom,
   getMaxForwards,
   getTo,
+  getTopVia,
 } from '../../sip/message/headers.ts';
 import { parseMessage } from '../../sip/message/parser.ts';
 import { serializeMessage } from '../../sip/message/serializer.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../../sip/message/types.ts';
 import { parseUri } from '../../sip/message/uri.ts';
 import type { InviteClientTransaction } from '../../sip/transaction/invite-client.ts';
+import { createCancel } from '../../sip/transaction/derived-request.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/invite-server.ts';
 import type { ServerTransaction } from '../../sip/transaction/layer.ts';
 import type { Destination, Inbound } from '../../sip/transport/types.ts';
@@ -120,6 +122,15 @@ export class B2bua {
     const { ctx } = this;
     const config = ctx.config();
     tx.respond(createResponse(req, 100, 'Trying'));
+    const known = this.legOf(getCallId(req));
+    if (known) {
+      // A retransmission of an INVITE whose call exists (its transaction was in the old primary): the call
+      // goes on, and this transaction carries its answers from now on.
+      const rt = this.runtimeOf(known.connId);
+      rt.aTx = tx;
+      rt.aInbound = inbound;
+      return;
+    }
     const origin = this.originOf(req, inbound);
     if (!origin) {
       tx.respond(
@@ -235,9 +246,17 @@ export class B2bua {
 
   /** A response that matched no client transaction: a retransmitted 2xx of an INVITE we sent (re-ACK it). */
   onStrayResponse(res: SipResponse): void {
-    if (res.status < 200 || res.status >= 300 || getCSeq(res).method !== 'INVITE') return;
+    if (getCSeq(res).method !== 'INVITE') return;
     const found = this.legOf(getCallId(res));
     const leg = found && this.ctx.store.call(found.connId)?.legs.find((l) => l.id === found.legId);
+    if (found && leg?.side === 'callee' && leg.sentInvite && (leg.state === 'trying' || leg.state === 'early')) {
+      // The callee rings or answers after a takeover: its INVITE transaction was in the old primary, but the
+      // INVITE as sent is in the store, which is all the response handling needs.
+      const invite = parseStored(leg.sentInvite.text);
+      if (invite) this.onCalleeResponse(found.connId, leg.id, invite, res);
+      return;
+    }
+    if (res.status < 200 || res.status >= 300) return;
     if (leg?.dialog && getTo(res).params.tag === leg.dialog.id.remoteTag) {
       this.sendAck(leg.dialog, getCSeq(res).seq);
     } else if (this.ctx.gate.mayAct()) {
@@ -624,8 +643,25 @@ export class B2bua {
     }
     if (!this.ctx.gate.mayAct()) return;
     const rt = this.runtimeOf(connId);
+    const inbound = rt.aInbound ?? this.inboundOf(invite);
+    // After a takeover the INVITE's server transaction was in the other process: answer it statelessly, by
+    // its Via (§18.2.2), from the INVITE kept in the store.
     if (rt.aTx) rt.aTx.respond(res);
-    if (status >= 200 && status < 300 && rt.aInbound) this.retransmit(connId, 'a', res, rt.aInbound);
+    else this.ctx.sender.sendResponse(res, inbound);
+    if (status >= 200 && status < 300) this.retransmit(connId, 'a', res, inbound);
+  }
+
+  /** Where a response to `req` goes when its transaction is gone: back the way its Via says. */
+  private inboundOf(req: SipRequest): Inbound {
+    const via = getTopVia(req);
+    const host = typeof via.params.received === 'string' ? via.params.received : via.host.replace(/^\[|\]$/g, '');
+    const rport = via.params.rport;
+    const port = typeof rport === 'string' && rport !== '' ? Number(rport) : (via.port ?? 5060);
+    return {
+      transport: via.transport === 'TCP' ? 'TCP' : 'UDP',
+      source: { host, port },
+      local: { host: this.ctx.local.host, port: this.ctx.local.port },
+    };
   }
 
   /** §13.3.1.4 for a 2xx we sent on a leg; with no ACK in 64*T1 the call is ended. */
@@ -652,9 +688,7 @@ export class B2bua {
     const rt = this.runtime.get(call.connId);
     if (rt?.aTx) return rt.aTx.request;
     const text = call.legs.find((l) => l.id === 'a')?.pendingInvite;
-    if (!text) return undefined;
-    const parsed = parseMessage(Buffer.from(text, 'latin1'));
-    return parsed.ok && parsed.message.kind === 'request' ? parsed.message : undefined;
+    return text ? parseStored(text) : undefined;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -677,14 +711,25 @@ export class B2bua {
     const aLeg = call.legs.find((l) => l.id === 'a');
     if (aLeg && aLeg.state !== 'confirmed' && aLeg.state !== 'ended' && toCaller && this.ctx.gate.mayAct()) {
       const invite = this.callerInvite(call);
-      if (invite && rt.aTx)
-        rt.aTx.respond(createResponse(invite, toCaller.status, toCaller.reason, { toTag: aLeg.localTag }));
+      if (invite) {
+        const res = createResponse(invite, toCaller.status, toCaller.reason, { toTag: aLeg.localTag });
+        if (rt.aTx) rt.aTx.respond(res);
+        else this.ctx.sender.sendResponse(res, this.inboundOf(invite));
+      }
     }
     for (const leg of call.legs) {
       if (leg.id === byeFrom || leg.state === 'ended') continue;
       if (leg.side === 'callee' && (leg.state === 'trying' || leg.state === 'early')) {
         const tx = rt.inviteTx.get(leg.id);
         if (tx && this.ctx.gate.mayAct()) this.ctx.transactions.cancel(tx);
+        else if (leg.sentInvite && this.ctx.gate.mayAct()) {
+          // Taken over while it rang: the INVITE's transaction is gone, so the CANCEL is built from the INVITE
+          // as sent (§9.1: same Request-URI, Call-ID, From, To, CSeq number and branch).
+          const invite = parseStored(leg.sentInvite.text);
+          if (invite) {
+            this.ctx.transactions.sendRequest(createCancel(invite), leg.sentInvite.destination, IGNORE_RESPONSES);
+          }
+        }
         if (this.ctx.dn(leg.dn)?.type === 'Trunk') this.deps.hooks?.trunkCallEnded?.(leg.dn);
       } else if (leg.state === 'confirmed' && leg.dialog) {
         const out = this.inDialog(connId, leg.id, 'BYE', {});
@@ -895,6 +940,12 @@ function dialedOf(req: SipRequest): string | undefined {
   if ('user' in uri && uri.user) return uri.user.replace(/[-.() ]/g, '');
   if ('number' in uri) return uri.number.replace(/[-.() ]/g, '');
   return undefined;
+}
+
+/** A request kept in the store as text (the INVITE of an unanswered leg). */
+function parseStored(text: string): SipRequest | undefined {
+  const parsed = parseMessage(Buffer.from(text, 'latin1'));
+  return parsed.ok && parsed.message.kind === 'request' ? parsed.message : undefined;
 }
 
 function bodyText(msg: SipRequest | SipResponse): string | null {

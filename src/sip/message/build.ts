@@ -1,5 +1,6 @@
 /** Building messages: responses per RFC 3261 §8.2.6, requests from parts, and copies. */
 import { Buffer } from 'node:buffer';
+import { SipSyntaxError } from './errors.ts';
 import { canonicalHeaderName } from './header-names.ts';
 import { nameAddrOf } from './headers.ts';
 import { reasonPhrase } from './reason-phrases.ts';
@@ -24,6 +25,8 @@ export interface ResponseOptions {
  * A response to `req`: the Via fields (all, in order), From, To (with the tag added when asked and missing),
  * Call-ID and CSeq are copied (§8.2.6.2); a 100 also copies Timestamp (§8.2.6.1); a 101-299 copies the
  * Record-Route fields (§12.1.1), then the extra headers. Copied fields are shared (they are immutable).
+ * Fields are copied as text, so this never throws on a refused request's malformed From/To/CSeq (the 400
+ * of SPEC S2.1).
  */
 export function createResponse(
   req: SipRequest,
@@ -44,7 +47,7 @@ export function createResponse(
         headers.push(name === f.name ? f : { name, value: f.value });
         break;
       case 'To':
-        if (opts?.toTag !== undefined && nameAddrOf(f).params.tag === undefined) {
+        if (opts?.toTag !== undefined && toNeedsTag(f)) {
           headers.push({ name, value: `${f.value};tag=${opts.toTag}` });
         } else headers.push(name === f.name ? f : { name, value: f.value });
         break;
@@ -66,6 +69,19 @@ export function createResponse(
     headers,
     body: opts?.body ?? EMPTY,
   };
+}
+
+/**
+ * Whether a To field lacks a tag. A To that cannot be read (only a refused request's can be: SipParseError
+ * `request`) is copied as it is: the response still goes back, and no tag can be added to an unreadable value.
+ */
+function toNeedsTag(f: HeaderField): boolean {
+  try {
+    return nameAddrOf(f).params.tag === undefined;
+  } catch (e) {
+    if (e instanceof SipSyntaxError) return false;
+    throw e;
+  }
 }
 
 export interface RequestInit {

@@ -43,6 +43,15 @@ mark(';/?:@&=+$,[]%', URIC);
 mark(':[]', GENVALUE);
 mark('+-.', SCHEME);
 
+/** The same classes over 0-255, for codes (codes.ts): no range test needed, 128-255 belong to none. */
+const codeTable = new Uint16Array(256);
+codeTable.set(table);
+
+/** True when the code `x` (0-255, codes.ts) belongs to every class in `flags`. */
+export function isCode(x: number, flags: number): boolean {
+  return (codeTable[x] & flags) === flags;
+}
+
 /** True when `c` (a char code) belongs to every class in `flags`. */
 export function is(c: number, flags: number): boolean {
   return c < 128 && (table[c] & flags) === flags;
@@ -91,6 +100,21 @@ export function trimWsp(s: string): string {
 export function skipWsp(s: string, i: number): number {
   while (i < s.length && isWsp(s.charCodeAt(i))) i++;
   return i;
+}
+
+/** skipWsp on codes, within [i, end). */
+export function skipWspTo(c: Uint8Array, i: number, end: number): number {
+  while (i < end && (c[i] === 32 || c[i] === 9)) i++;
+  return i;
+}
+
+/** True when c[a, b) is non-empty and every code belongs to `flags`. */
+export function allOfRange(c: Uint8Array, a: number, b: number, flags: number): boolean {
+  if (b <= a) return false;
+  for (let i = a; i < b; i++) {
+    if ((codeTable[c[i]] & flags) !== flags) return false;
+  }
+  return true;
 }
 
 /** True when `s` is non-empty and only decimal digits. */

@@ -82,31 +82,43 @@ export function escapePercent(s: string, allowed: number): string {
 }
 
 /**
- * Reads a quoted-string starting at `s[start] === '"'`. Returns the unescaped content and the index after the
- * closing quote, or undefined when the quote is not closed (or the string holds a raw CR/LF).
+ * Where a quoted-string starting at `c[start] === '"'` ends (the index after the closing quote), or -1 when
+ * the quote is not closed before `end` or the string holds a raw CR/LF or an invalid quoted-pair (§25.1).
+ * Allocates nothing: the parser validates display names and parameter values with it.
  */
-export function readQuoted(s: string, start: number): { text: string; end: number } | undefined {
-  let out = '';
-  let runStart = start + 1;
-  for (let i = start + 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 34) {
-      out += s.slice(runStart, i);
-      return { text: out, end: i + 1 };
-    }
-    if (c === 92) {
+export function quotedEnd(c: Uint8Array, start: number, end: number): number {
+  for (let i = start + 1; i < end; i++) {
+    const x = c[i];
+    if (x === 34) return i + 1;
+    if (x === 92) {
       // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F): the escaped character stands for itself.
-      if (i + 1 >= s.length) return undefined;
-      const n = s.charCodeAt(i + 1);
-      if (n === 10 || n === 13 || n > 127) return undefined;
-      out += s.slice(runStart, i) + s[i + 1];
+      if (i + 1 >= end) return -1;
+      const n = c[i + 1];
+      if (n === 10 || n === 13 || n > 127) return -1;
       i++;
-      runStart = i + 1;
-    } else if (c === 13 || c === 10) {
-      return undefined;
+    } else if (x === 13 || x === 10) {
+      return -1;
     }
   }
-  return undefined;
+  return -1;
+}
+
+/**
+ * The unescaped content of the quoted-string s[start, close) that quotedEnd has found valid (close is what it
+ * returned).
+ */
+export function unquote(s: string, start: number, close: number): string {
+  const last = close - 1;
+  let bs = s.indexOf('\\', start + 1);
+  if (bs === -1 || bs >= last) return s.slice(start + 1, last);
+  let out = '';
+  let runStart = start + 1;
+  while (bs !== -1 && bs < last) {
+    out += s.slice(runStart, bs) + s[bs + 1];
+    runStart = bs + 2;
+    bs = s.indexOf('\\', runStart);
+  }
+  return out + s.slice(runStart, last);
 }
 
 /**

@@ -4,6 +4,8 @@
  * plain `===` finds them; unknown headers keep their spelling.
  */
 
+import { NameTable } from './name-table.ts';
+
 const CANONICAL = [
   'Accept',
   'Accept-Contact',
@@ -125,9 +127,22 @@ export function canonicalHeaderName(name: string): string {
   return names.get(name) ?? names.get(name.toLowerCase()) ?? name;
 }
 
+/** The canonical name for exactly this spelling (canonical, all lower case, or compact), or undefined. */
+export function knownSpelling(name: string): string | undefined {
+  return names.get(name);
+}
+
 /** True when the name (any spelling) is one this stack knows. */
 export function isKnownHeader(name: string): boolean {
   return names.has(name) || names.has(name.toLowerCase());
+}
+
+/** Every known spelling in lower case (compact forms included), for finding names inside a message. */
+const table = new NameTable([...names].filter(([k]) => k === k.toLowerCase()));
+
+/** The canonical name of the known header named c[a, b) (codes.ts; any case, compact forms), or undefined. */
+export function knownHeaderAt(c: Uint8Array, a: number, b: number): string | undefined {
+  return table.find(c, a, b);
 }
 
 /**

@@ -10,7 +10,7 @@
 import { trimWsp } from './chars.ts';
 import { readCSeq } from './cseq.ts';
 import { SipSyntaxError } from './errors.ts';
-import { canonicalHeaderName, LIST_HEADERS } from './header-names.ts';
+import { canonicalHeaderName, knownSpelling, LIST_HEADERS } from './header-names.ts';
 import { splitList } from './list.ts';
 import { readNameAddr, readNameAddrList } from './name-addr.ts';
 import { readDeltaSeconds, readMaxForwards } from './scalars.ts';
@@ -24,25 +24,33 @@ export { formatNameAddr, parseNameAddr, parseNameAddrList } from './name-addr.ts
 export { formatParams } from './params.ts';
 export { formatVia, parseVia } from './via.ts';
 
-function nameMatches(fieldName: string, canon: string, lower: string): boolean {
+/**
+ * Whether a field named `fieldName` is a `canon` field (canon: a canonicalHeaderName result). Fields the
+ * parser and these functions make carry the canonical name, so `===` nearly always decides; other spellings
+ * come from fields built by hand.
+ */
+function nameMatches(fieldName: string, canon: string): boolean {
   if (fieldName === canon) return true;
   // Same length (other case) or a one-letter compact form: anything else cannot be the same header.
   if (fieldName.length !== canon.length && fieldName.length !== 1) return false;
-  return canonicalHeaderName(fieldName).toLowerCase() === lower;
+  // A spelling this stack knows names exactly one header.
+  const known = knownSpelling(fieldName);
+  if (known !== undefined) return known === canon;
+  return fieldName.toLowerCase() === canon.toLowerCase();
 }
 
 function findAll(msg: SipMessage, name: string): HeaderField[] {
   const canon = canonicalHeaderName(name);
-  const lower = canon.toLowerCase();
   const out: HeaderField[] = [];
-  for (const f of msg.headers) if (nameMatches(f.name, canon, lower)) out.push(f);
+  const headers = msg.headers;
+  for (let i = 0; i < headers.length; i++) if (nameMatches(headers[i].name, canon)) out.push(headers[i]);
   return out;
 }
 
 function findFirst(msg: SipMessage, name: string): HeaderField | undefined {
   const canon = canonicalHeaderName(name);
-  const lower = canon.toLowerCase();
-  for (const f of msg.headers) if (nameMatches(f.name, canon, lower)) return f;
+  const headers = msg.headers;
+  for (let i = 0; i < headers.length; i++) if (nameMatches(headers[i].name, canon)) return headers[i];
   return undefined;
 }
 
@@ -74,12 +82,11 @@ function field(name: string, value: string): HeaderField {
 /** Replaces every field of that name by one field, at the place of the first (or at the end if none). */
 export function setHeader(msg: SipMessage, name: string, value: string): void {
   const canon = canonicalHeaderName(name);
-  const lower = canon.toLowerCase();
   const replacement = field(name, value);
   const out: HeaderField[] = [];
   let placed = false;
   for (const f of msg.headers) {
-    if (!nameMatches(f.name, canon, lower)) out.push(f);
+    if (!nameMatches(f.name, canon)) out.push(f);
     else if (!placed) {
       out.push(replacement);
       placed = true;
@@ -102,27 +109,27 @@ export function addHeader(
     return;
   }
   const canon = canonicalHeaderName(name);
-  const lower = canon.toLowerCase();
-  const i = msg.headers.findIndex((h) => nameMatches(h.name, canon, lower));
+  const i = msg.headers.findIndex((h) => nameMatches(h.name, canon));
   msg.headers.splice(i === -1 ? msg.headers.length : i, 0, f);
 }
 
 export function removeHeader(msg: SipMessage, name: string): void {
   const canon = canonicalHeaderName(name);
-  const lower = canon.toLowerCase();
-  const kept = msg.headers.filter((f) => !nameMatches(f.name, canon, lower));
+  const kept = msg.headers.filter((f) => !nameMatches(f.name, canon));
   msg.headers.splice(0, msg.headers.length, ...kept);
 }
 
 // ---- typed views ----
 
 /**
- * The parsed view of a field is kept on the field itself, in a private class field: invisible to spreads,
+ * The parsed view of a field is kept on the field itself, in private class fields: invisible to spreads,
  * JSON, structuredClone and deep equality, and gone with the field. The field stays a plain object: a base
- * constructor that returns its argument makes `new Slot(field, view)` install the private field on `field`
+ * constructor that returns its argument makes `new View(field, ...)` install the private fields on `field`
  * (ECMAScript "return override"). A WeakMap would do the same, but each WeakMap.set costs about a
- * microsecond of ephemeron bookkeeping and GC, and Object.defineProperty about a quarter of one; with five
- * views per message that was most of the parse time (bench/RESULTS.md).
+ * microsecond of ephemeron bookkeeping and GC, and Object.defineProperty about a quarter of one.
+ * One pair of private fields serves every kind of view, so that a field with a view has one hidden class
+ * whatever the view (the serializer and the lookups read `name`/`value` of every field: they stay
+ * monomorphic); the kind tells the views apart, and a field keeps the first view it was asked for.
  */
 class ReturnsTarget {
   constructor(target: object) {
@@ -131,37 +138,54 @@ class ReturnsTarget {
   }
 }
 
-interface ViewSlot<T> {
-  read(f: HeaderField): T | undefined;
-  write(f: HeaderField, v: T): T;
-}
+const VIA = 1;
+const NAME_ADDR = 2;
+const NAME_ADDR_LIST = 3;
+const CONTACTS = 4;
+const CSEQ = 5;
 
-function viewSlot<T>(): ViewSlot<T> {
-  class Slot extends ReturnsTarget {
-    #view: T;
-    constructor(target: object, view: T) {
-      super(target);
-      this.#view = view;
-    }
-    static read(target: object): T | undefined {
-      return #view in target ? (target as Slot).#view : undefined;
-    }
+class View extends ReturnsTarget {
+  #kind: number;
+  #view: unknown;
+  constructor(target: object, kind: number, view: unknown) {
+    super(target);
+    this.#kind = kind;
+    this.#view = view;
   }
-  return {
-    read: (f) => Slot.read(f),
-    write: (f, v) => {
-      // A frozen or sealed field simply goes without a cache.
-      if (Object.isExtensible(f)) new Slot(f, v);
-      return v;
-    },
-  };
+  static read(target: object, kind: number): unknown {
+    return #kind in target && (target as View).#kind === kind ? (target as View).#view : undefined;
+  }
+  static has(target: object): boolean {
+    return #kind in target;
+  }
 }
 
-const viaSlot = viewSlot<readonly Via[]>();
-const nameAddrSlot = viewSlot<NameAddr>();
-const listSlot = viewSlot<readonly NameAddr[]>();
-const contactSlot = viewSlot<readonly NameAddr[] | '*'>();
-const cseqSlot = viewSlot<CSeq>();
+/** For fields the parser has just made (extensible, no view yet): no checks needed. */
+function install(f: HeaderField, kind: number, view: unknown): void {
+  new View(f, kind, view);
+}
+
+function keep<T>(f: HeaderField, kind: number, view: T): T {
+  // A frozen or sealed field simply goes without a cache; so does a field that holds another kind of view.
+  if (!View.has(f) && Object.isExtensible(f)) new View(f, kind, view);
+  return view;
+}
+
+/**
+ * For the parser, on the fields it has just made: the views it built while validating, kept so that the
+ * first read costs nothing.
+ */
+export function keepVias(f: HeaderField, vias: readonly Via[]): void {
+  install(f, VIA, vias);
+}
+
+export function keepNameAddr(f: HeaderField, na: NameAddr): void {
+  install(f, NAME_ADDR, na);
+}
+
+export function keepCSeq(f: HeaderField, cseq: CSeq): void {
+  install(f, CSEQ, cseq);
+}
 
 function invalid(f: HeaderField, e: unknown): SipSyntaxError {
   return new SipSyntaxError(`Invalid ${f.name} header: ${(e as Error).message}`);
@@ -169,72 +193,58 @@ function invalid(f: HeaderField, e: unknown): SipSyntaxError {
 
 /** The Vias of one Via field (parsed once). Throws SipSyntaxError ("Invalid Via header: ..."). */
 export function viaOf(f: HeaderField): readonly Via[] {
-  let v = viaSlot.read(f);
-  if (v === undefined) {
-    let vias: Via[];
-    try {
-      vias = readVia(f.value);
-    } catch (e) {
-      throw invalid(f, e);
-    }
-    v = viaSlot.write(f, vias);
+  const v = View.read(f, VIA) as readonly Via[] | undefined;
+  if (v !== undefined) return v;
+  try {
+    return keep(f, VIA, readVia(f.value));
+  } catch (e) {
+    throw invalid(f, e);
   }
-  return v;
 }
 
 /** The single name-addr of a From/To/Reply-To/Refer-To field (parsed once). */
 export function nameAddrOf(f: HeaderField): NameAddr {
-  let v = nameAddrSlot.read(f);
-  if (v === undefined) {
-    try {
-      v = nameAddrSlot.write(f, readNameAddr(f.value));
-    } catch (e) {
-      throw invalid(f, e);
-    }
+  const v = View.read(f, NAME_ADDR) as NameAddr | undefined;
+  if (v !== undefined) return v;
+  try {
+    return keep(f, NAME_ADDR, readNameAddr(f.value));
+  } catch (e) {
+    throw invalid(f, e);
   }
-  return v;
 }
 
 /** The name-addr list of a Route/Record-Route/Path/... field (parsed once). */
 export function nameAddrListOf(f: HeaderField): readonly NameAddr[] {
-  let v = listSlot.read(f);
-  if (v === undefined) {
-    try {
-      v = listSlot.write(f, readNameAddrList(f.value));
-    } catch (e) {
-      throw invalid(f, e);
-    }
+  const v = View.read(f, NAME_ADDR_LIST) as readonly NameAddr[] | undefined;
+  if (v !== undefined) return v;
+  try {
+    return keep(f, NAME_ADDR_LIST, readNameAddrList(f.value));
+  } catch (e) {
+    throw invalid(f, e);
   }
-  return v;
 }
 
 /** The Contacts of one Contact field, or '*' (§10.2.2, only meaningful in REGISTER). */
 export function contactsOf(f: HeaderField): readonly NameAddr[] | '*' {
-  let v = contactSlot.read(f);
-  if (v === undefined) {
-    const value = f.value;
-    if (trimWsp(value) === '*') v = contactSlot.write(f, '*');
-    else {
-      try {
-        v = contactSlot.write(f, readNameAddrList(value));
-      } catch (e) {
-        throw invalid(f, e);
-      }
-    }
+  const v = View.read(f, CONTACTS) as readonly NameAddr[] | '*' | undefined;
+  if (v !== undefined) return v;
+  const value = f.value;
+  if (trimWsp(value) === '*') return keep(f, CONTACTS, '*');
+  try {
+    return keep(f, CONTACTS, readNameAddrList(value));
+  } catch (e) {
+    throw invalid(f, e);
   }
-  return v;
 }
 
 export function cseqOf(f: HeaderField): CSeq {
-  let v = cseqSlot.read(f);
-  if (v === undefined) {
-    try {
-      v = cseqSlot.write(f, readCSeq(f.value));
-    } catch (e) {
-      throw invalid(f, e);
-    }
+  const v = View.read(f, CSEQ) as CSeq | undefined;
+  if (v !== undefined) return v;
+  try {
+    return keep(f, CSEQ, readCSeq(f.value));
+  } catch (e) {
+    throw invalid(f, e);
   }
-  return v;
 }
 
 function required(msg: SipMessage, name: string): HeaderField {

@@ -27,3 +27,23 @@ export function splitList(value: string): string[] {
   out.push(trimWsp(value.slice(start)));
   return out;
 }
+
+/**
+ * Where the list element starting at `i` ends in c[i, end) (codes.ts): the index of the comma that closes it,
+ * or `end`. The same rules as splitList: commas inside a quoted string or inside <...> do not separate.
+ */
+export function listElementEnd(c: Uint8Array, i: number, end: number): number {
+  let inQuote = false;
+  let inAngle = false;
+  for (; i < end; i++) {
+    const x = c[i];
+    if (inQuote) {
+      if (x === 92) i++;
+      else if (x === 34) inQuote = false;
+    } else if (x === 34) inQuote = true;
+    else if (x === 60) inAngle = true;
+    else if (x === 62) inAngle = false;
+    else if (x === 44 && !inAngle) return i;
+  }
+  return end;
+}

@@ -1,41 +1,62 @@
 /**
  * Single-valued headers with a simple grammar (RFC 3261 §20, §25.1): Call-ID, Content-Length, Max-Forwards,
- * Expires, Date. Each reader throws SipSyntaxError with the fault only; callers add the header name.
+ * Expires, Date. Each reader throws SipSyntaxError with the fault only; callers add the header name. The `At`
+ * forms read a range of a larger string, so that the parser needs no substring to validate a value.
  */
-import { excerpt, is, isDigits, WORD } from './chars.ts';
+import { excerpt, isCode, isDigits, WORD } from './chars.ts';
+import { codesOf } from './codes.ts';
 import { SipSyntaxError } from './errors.ts';
 
 /** callid = word [ "@" word ] */
 export function checkCallId(value: string): void {
-  if (value.length === 0) throw new SipSyntaxError('empty value');
+  checkCallIdAt(value, codesOf(value), 0, value.length);
+}
+
+/** checkCallId on s[a, b) (c: its codes, codes.ts). */
+export function checkCallIdAt(s: string, c: Uint8Array, a: number, b: number): void {
+  if (a === b) throw new SipSyntaxError('empty value');
   let at = -1;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 64) {
-      if (at !== -1 || i === 0 || i === value.length - 1)
-        throw new SipSyntaxError(`misplaced '@' in '${excerpt(value)}'`);
+  for (let i = a; i < b; i++) {
+    const x = c[i];
+    if (x === 64) {
+      if (at !== -1 || i === a || i === b - 1)
+        throw new SipSyntaxError(`misplaced '@' in '${excerpt(s.slice(a, b))}'`);
       at = i;
-    } else if (!is(c, WORD)) {
-      throw new SipSyntaxError(`invalid character '${value[i]}' in '${excerpt(value)}'`);
+    } else if (!isCode(x, WORD)) {
+      throw new SipSyntaxError(`invalid character '${s[i]}' in '${excerpt(s.slice(a, b))}'`);
     }
   }
 }
 
-function readUnsigned(value: string, max: number, what: string): number {
-  if (!isDigits(value)) throw new SipSyntaxError(`${excerpt(value, 24)} is not a non-negative integer`);
-  const n = value.length > 15 ? Number.POSITIVE_INFINITY : Number(value);
-  if (n > max) throw new SipSyntaxError(`${excerpt(value, 24)} is out of range for ${what} (0-${max})`);
+function readUnsignedAt(s: string, c: Uint8Array, a: number, b: number, max: number, what: string): number {
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const x = c[i];
+    if (x < 48 || x > 57) {
+      n = -1;
+      break;
+    }
+    // Exact up to 2^53; longer runs only need to compare as "too large".
+    n = n * 10 + (x - 48);
+  }
+  if (a === b || n < 0)
+    throw new SipSyntaxError(`${excerpt(s.slice(a, b), 24)} is not a non-negative integer`);
+  if (b - a > 15 || n > max)
+    throw new SipSyntaxError(`${excerpt(s.slice(a, b), 24)} is out of range for ${what} (0-${max})`);
   return n;
 }
 
 /** Max-Forwards: 0-255 (§20.22, §8.1.1.6). */
 export function readMaxForwards(value: string): number {
-  return readUnsigned(value, 255, 'Max-Forwards');
+  return readUnsignedAt(value, codesOf(value), 0, value.length, 255, 'Max-Forwards');
 }
 
-/** Content-Length: a non-negative integer; anything above the message size limit is refused by the parser. */
-export function readContentLength(value: string): number {
-  return readUnsigned(value, Number.MAX_SAFE_INTEGER, 'Content-Length');
+export function readMaxForwardsAt(s: string, c: Uint8Array, a: number, b: number): number {
+  return readUnsignedAt(s, c, a, b, 255, 'Max-Forwards');
+}
+
+export function readContentLengthAt(s: string, c: Uint8Array, a: number, b: number): number {
+  return readUnsignedAt(s, c, a, b, Number.MAX_SAFE_INTEGER, 'Content-Length');
 }
 
 /**

@@ -115,8 +115,11 @@ export interface SipParseError {
     | 'INCOMPLETE';
   reason: string;
   /**
-   * What could be read of a request, so that the transport can answer 400/505 per Via.
-   * Present only when the start line is a request and every Via, From, To, Call-ID and CSeq could be read.
+   * What could be read of a request, so that the transport can answer 400/505 per its Via (SPEC S2.1).
+   * Present whenever the start line reads as a request line (method and Request-URI; a faulty one is read
+   * leniently) and every Via header field reads. The other fields are kept as raw text, as received: From,
+   * To, Call-ID and CSeq may be missing or malformed (their typed accessors may then throw SipSyntaxError),
+   * but createResponse copies them as text, so a 400 can always be built from it.
    */
   request?: SipRequest;
   /** The suggested status for that answer: 400 usually, 505 for an unsupported SIP version. */

@@ -4,49 +4,72 @@
  * `sip:%75ser@host` and `sip:user@host` are the same value (§19.1.4).
  */
 
-import { HNV, is, isAlpha, isDigit, isHexDigit, PARAM, PASSWORD, SCHEME, URIC, USER } from './chars.ts';
+import { HNV, isAlpha, isCode, isDigit, isHexDigit, PARAM, PASSWORD, SCHEME, URIC, USER } from './chars.ts';
+import { codesOf, ownCodesOf } from './codes.ts';
 import { escapePercent, unescapePercent } from './escaping.ts';
-import { parsePortAt, scanHost } from './host.ts';
-import { setParam } from './params.ts';
+import { lastHost, parsePortAt, scanHost } from './host.ts';
+import { commonName, setParam } from './params.ts';
 import type { OtherUri, Params, SipUri, TelUri, Uri } from './types.ts';
 
-/** s[a, b) is non-empty-or-empty text of one class plus valid %HH escapes. */
-function validRange(s: string, a: number, b: number, flags: number): boolean {
+/**
+ * c[a, b) is text of one class plus valid %HH escapes: returns -1 when it is not, 1 when it holds an escape,
+ * 0 when it is plain (and can be cut out as it is).
+ */
+function validRange(c: Uint8Array, a: number, b: number, flags: number): number {
+  let escaped = 0;
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 37) {
-      if (i + 2 >= b || !isHexDigit(s.charCodeAt(i + 1)) || !isHexDigit(s.charCodeAt(i + 2))) return false;
+    const x = c[i];
+    if (x === 37) {
+      if (i + 2 >= b || !isHexDigit(c[i + 1]) || !isHexDigit(c[i + 2])) return -1;
+      escaped = 1;
       i += 2;
-    } else if (!is(c, flags)) return false;
+    } else if (!isCode(x, flags)) return -1;
   }
-  return true;
+  return escaped;
 }
 
-function validEscaped(s: string, flags: number): boolean {
-  return validRange(s, 0, s.length, flags);
+/**
+ * validRange on a piece cut out of a URI (headers, tel parameters: rare). Its codes get a buffer of their own:
+ * the caller may be reading the shared scratch codes of the whole text (codes.ts).
+ */
+function validText(s: string, flags: number): boolean {
+  return validRange(ownCodesOf(s), 0, s.length, flags) !== -1;
 }
 
-function schemeEnd(text: string): number {
-  if (text.length === 0 || !isAlpha(text.charCodeAt(0))) return -1;
-  let i = 1;
-  while (i < text.length && is(text.charCodeAt(i), SCHEME)) i++;
-  return text.charCodeAt(i) === 58 ? i : -1;
+function schemeEnd(c: Uint8Array, a: number, b: number): number {
+  if (a >= b || !isAlpha(c[a])) return -1;
+  let i = a + 1;
+  while (i < b && isCode(c[i], SCHEME)) i++;
+  return i < b && c[i] === 58 ? i : -1;
 }
 
 /** Parses any URI this stack knows; undefined when the text is not a valid URI. Never throws. */
 export function parseUri(text: string): Uri | undefined {
-  const colon = schemeEnd(text);
+  return readUriAt(text, codesOf(text), 0, text.length, true);
+}
+
+/** Returned by the readers in validation mode: a valid URI that was not built. Never leaves this file. */
+const VALID: SipUri = { scheme: 'sip', host: '', params: {}, headers: {} };
+
+/**
+ * parseUri on s[a, b) (c: its codes, codes.ts); with `build` false it only validates (and returns a marker,
+ * not a URI).
+ */
+export function readUriAt(s: string, c: Uint8Array, a: number, b: number, build: boolean): Uri | undefined {
+  const colon = schemeEnd(c, a, b);
   if (colon === -1) return undefined;
   // Fast paths for the two schemes that matter, in the case they are nearly always written in.
-  if (colon === 3 && text.startsWith('sip')) return parseSipUri('sip', text, 4);
-  if (colon === 4 && text.startsWith('sips')) return parseSipUri('sips', text, 5);
-  const scheme = text.slice(0, colon).toLowerCase();
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, text, colon + 1);
-  const rest = text.slice(colon + 1);
-  if (scheme === 'tel') return parseTelUri(rest);
+  const len = colon - a;
+  if (len === 3 && c[a] === 115 && c[a + 1] === 105 && c[a + 2] === 112)
+    return readSipUri('sip', s, c, colon + 1, b, build);
+  if (len === 4 && s.startsWith('sips', a)) return readSipUri('sips', s, c, colon + 1, b, build);
+  const scheme = s.slice(a, colon).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return readSipUri(scheme, s, c, colon + 1, b, build);
+  if (scheme === 'tel') return parseTelUri(s.slice(colon + 1, b));
   // absoluteURI (RFC 2396 §3): hier-part or opaque-part, both runs of uric that do not start empty.
-  if (rest.length === 0 || !validEscaped(rest, URIC)) return undefined;
-  const other: OtherUri = { scheme, raw: text };
+  if (colon + 1 === b || validRange(c, colon + 1, b, URIC) === -1) return undefined;
+  if (!build) return VALID;
+  const other: OtherUri = { scheme, raw: s.slice(a, b) };
   return other;
 }
 
@@ -55,83 +78,104 @@ function unescapeRange(s: string, a: number, b: number): string {
   return part.indexOf('%') === -1 ? part : unescapePercent(part);
 }
 
-function parseSipUri(scheme: 'sip' | 'sips', s: string, start: number): SipUri | undefined {
-  const n = s.length;
+function lowerAscii(text: string): string {
+  for (let k = 0; k < text.length; k++) {
+    const x = text.charCodeAt(k);
+    if (x >= 65 && x <= 90) return text.toLowerCase();
+  }
+  return text;
+}
+
+function readSipUri(
+  scheme: 'sip' | 'sips',
+  s: string,
+  c: Uint8Array,
+  start: number,
+  n: number,
+  build: boolean,
+): SipUri | undefined {
   let user: string | undefined;
   let password: string | undefined;
-  // '@' cannot appear unescaped anywhere but between userinfo and host (§25.1), so the first one splits them.
-  const at = s.indexOf('@', start);
+  // '@' cannot appear unescaped anywhere but between userinfo and host (§25.1), so the first one splits them;
+  // the first ':' before it ends the user.
+  let at = -1;
+  let colon = -1;
+  for (let k = start; k < n; k++) {
+    const x = c[k];
+    if (x === 64) {
+      at = k;
+      break;
+    }
+    if (x === 58 && colon === -1) colon = k;
+  }
   let i = start;
   if (at !== -1) {
-    let colon = s.indexOf(':', start);
-    if (colon > at) colon = -1;
     const userEnd = colon === -1 ? at : colon;
-    if (userEnd === start || !validRange(s, start, userEnd, USER)) return undefined;
-    user = unescapeRange(s, start, userEnd);
+    if (userEnd === start) return undefined;
+    const u = validRange(c, start, userEnd, USER);
+    if (u === -1) return undefined;
+    if (build) user = u === 0 ? s.slice(start, userEnd) : unescapePercent(s.slice(start, userEnd));
     if (colon !== -1) {
-      if (!validRange(s, colon + 1, at, PASSWORD)) return undefined;
-      password = unescapeRange(s, colon + 1, at);
+      const p = validRange(c, colon + 1, at, PASSWORD);
+      if (p === -1) return undefined;
+      if (build) password = p === 0 ? s.slice(colon + 1, at) : unescapePercent(s.slice(colon + 1, at));
     }
     i = at + 1;
   }
-  const he = scanHost(s, i);
+  const he = scanHost(c, i, n);
   if (he === -1) return undefined;
-  let host = s.slice(i, he);
-  for (let k = 0; k < host.length; k++) {
-    const c = host.charCodeAt(k);
-    if (c >= 65 && c <= 90) {
-      host = host.toLowerCase();
-      break;
-    }
+  let uri = VALID;
+  if (build) {
+    const host = lastHost.upper ? s.slice(i, he).toLowerCase() : s.slice(i, he);
+    uri = { scheme, host, params: {}, headers: {} };
+    if (user !== undefined) uri.user = user;
+    if (password !== undefined) uri.password = password;
   }
-  const uri: SipUri = { scheme, host, params: {}, headers: {} };
-  if (user !== undefined) uri.user = user;
-  if (password !== undefined) uri.password = password;
   i = he;
-  if (i < n && s.charCodeAt(i) === 58) {
+  if (i < n && c[i] === 58) {
     let j = i + 1;
-    while (j < n && isDigit(s.charCodeAt(j))) j++;
-    const port = parsePortAt(s, i + 1, j);
+    while (j < n && isDigit(c[j])) j++;
+    const port = parsePortAt(c, i + 1, j);
     if (port === undefined) return undefined;
-    uri.port = port;
+    if (build) uri.port = port;
     i = j;
   }
-  while (i < n && s.charCodeAt(i) === 59) {
+  while (i < n && c[i] === 59) {
     let j = i + 1;
     let eq = -1;
     while (j < n) {
-      const c = s.charCodeAt(j);
-      if (c === 59 || c === 63) break;
-      if (c === 61 && eq === -1) eq = j;
+      const x = c[j];
+      if (x === 59 || x === 63) break;
+      if (x === 61 && eq === -1) eq = j;
       j++;
     }
     const nameEnd = eq === -1 ? j : eq;
-    if (nameEnd === i + 1 || !validRange(s, i + 1, nameEnd, PARAM)) return undefined;
-    let name = unescapeRange(s, i + 1, nameEnd);
-    for (let k = 0; k < name.length; k++) {
-      const c = name.charCodeAt(k);
-      if (c >= 65 && c <= 90) {
-        name = name.toLowerCase();
-        break;
-      }
+    if (nameEnd === i + 1) return undefined;
+    const nv = validRange(c, i + 1, nameEnd, PARAM);
+    if (nv === -1) return undefined;
+    const vv = eq === -1 ? 0 : eq + 1 === j ? -1 : validRange(c, eq + 1, j, PARAM);
+    if (vv === -1) return undefined;
+    if (build) {
+      const name =
+        commonName(c, i + 1, nameEnd) ??
+        lowerAscii(nv === 0 ? s.slice(i + 1, nameEnd) : unescapePercent(s.slice(i + 1, nameEnd)));
+      const value = eq === -1 ? null : vv === 0 ? s.slice(eq + 1, j) : unescapePercent(s.slice(eq + 1, j));
+      if (!Object.hasOwn(uri.params, name)) setParam(uri.params, name, value);
     }
-    let value: string | null = null;
-    if (eq !== -1) {
-      if (eq + 1 === j || !validRange(s, eq + 1, j, PARAM)) return undefined;
-      value = unescapeRange(s, eq + 1, j);
-    }
-    if (!Object.hasOwn(uri.params, name)) setParam(uri.params, name, value);
     i = j;
   }
-  if (i < n && s.charCodeAt(i) === 63) {
-    for (const pair of s.slice(i + 1).split('&')) {
+  if (i < n && c[i] === 63) {
+    // URI headers are rare (REFER targets, escaped Route in a Contact): read them the simple way.
+    const headers: Record<string, string> = {};
+    for (const pair of s.slice(i + 1, n).split('&')) {
       const eq = pair.indexOf('=');
       if (eq <= 0) return undefined;
-      if (!validRange(pair, 0, eq, HNV) || !validRange(pair, eq + 1, pair.length, HNV)) return undefined;
+      if (!validText(pair.slice(0, eq), HNV) || !validText(pair.slice(eq + 1), HNV)) return undefined;
       const key = unescapeRange(pair, 0, eq);
       if (key === '__proto__') return undefined;
-      uri.headers[key] = unescapeRange(pair, eq + 1, pair.length);
+      headers[key] = unescapeRange(pair, eq + 1, pair.length);
     }
+    if (build) uri.headers = headers;
     i = n;
   }
   return i === n ? uri : undefined;
@@ -158,7 +202,7 @@ function parseTelUri(s: string): TelUri | undefined {
       let value: string | null = null;
       if (eq !== -1) {
         const raw = param.slice(eq + 1);
-        if (raw.length === 0 || !validEscaped(raw, PARAM)) return undefined;
+        if (raw.length === 0 || !validText(raw, PARAM)) return undefined;
         value = unescapePercent(raw);
       }
       const key = name.toLowerCase();

@@ -84,6 +84,8 @@ export class SipTransport implements SipSender {
    * failure, event 00-04200) or nothing once every protocol is listening. On error, whatever opened is closed.
    */
   listen(done: (err?: NetError) => void): void {
+    // A transport can be closed and opened again (a server switching Backup -> Primary -> Backup).
+    this.closed = false;
     let waiting = this.protocols.length;
     let failed = false;
     const settle = (err?: NetError): void => {

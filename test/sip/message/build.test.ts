@@ -119,3 +119,34 @@ describe('createRequest / cloneMessage', () => {
     assert.equal(orig.headers.length, copy.headers.length + 1);
   });
 });
+
+describe('createResponse on a refused request (SPEC S2.1: answer 400 whenever the Via reads)', () => {
+  const refusedRequest = (to: string): SipRequest => {
+    const r = parseMessage(INVITE.replace('t: Bob <sip:bob@biloxi.example>', to));
+    assert.ok(!r.ok, 'the request should be refused');
+    assert.ok(r.error.request, r.error.reason);
+    assert.equal(r.error.status, 400);
+    return r.error.request;
+  };
+
+  it('copies a malformed To as text, with or without a tag asked for', () => {
+    const req = refusedRequest('To: "Bob <sip:bob@biloxi.example>');
+    const plain = createResponse(req, 400, 'Bad Request');
+    assert.equal(getHeader(plain, 'To'), '"Bob <sip:bob@biloxi.example>');
+    // No tag can be added to a value that cannot be read: it goes back as it came.
+    const tagged = createResponse(req, 400, 'Bad Request', { toTag: 'x1' });
+    assert.equal(getHeader(tagged, 'To'), '"Bob <sip:bob@biloxi.example>');
+    assert.match(
+      Buffer.from(serializeMessage(tagged)).toString(),
+      /\r\nTo: "Bob <sip:bob@biloxi\.example>\r\n/,
+    );
+  });
+
+  it('answers a request whose To is missing, copying what is there', () => {
+    const req = refusedRequest('X-Note: no To');
+    const res = createResponse(req, 400, 'Missing To header');
+    assert.equal(getHeader(res, 'To'), undefined);
+    assert.equal(getHeader(res, 'Call-ID'), 'a84b4c76e66710');
+    assert.equal(getHeader(res, 'CSeq'), '314159 INVITE');
+  });
+});

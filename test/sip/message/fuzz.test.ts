@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import {
+  createResponse,
   getCallId,
   getContacts,
   getCSeq,
@@ -52,9 +53,10 @@ function check(input: Uint8Array | string, opts?: Parameters<typeof parseMessage
   assert.ok(isResult(r));
   if (!r.ok) {
     if (r.error.request) {
-      // An answerable refusal must have readable core headers.
-      getVias(r.error.request);
-      getCSeq(r.error.request);
+      // An answerable refusal has readable Vias, and a 400 can be built from it and written (SPEC S2.1).
+      assert.ok(getVias(r.error.request).length > 0);
+      const answer = createResponse(r.error.request, r.error.status ?? 400);
+      assert.ok(serializeMessage(answer).length > 0);
     }
     return;
   }

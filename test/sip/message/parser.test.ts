@@ -4,7 +4,9 @@ import {
   getCallId,
   getContacts,
   getCSeq,
+  getFrom,
   getHeader,
+  getTo,
   getTopVia,
   parseMessage,
   type SipParseError,
@@ -90,6 +92,38 @@ describe('parseMessage: framing', () => {
   });
 });
 
+describe('parseMessage: where the header section ends', () => {
+  it('a bare-LF empty line ends it before a later CRLF empty line (§7.5 tolerance)', () => {
+    const text = [...HEAD, 'Content-Length: 5', '', 'hello\r\nX-Not-A-Header: 1\r\n\r\n'].join('\n');
+    const m = accept(text);
+    assert.equal(getHeader(m, 'X-Not-A-Header'), undefined);
+    assert.equal(Buffer.from(m.body).toString(), 'hello');
+  });
+  it('reads a header section holding UTF-8 (display names, folded values, unknown headers)', () => {
+    const m = accept(
+      invite(['Subject: caf\u00e9', '  cr\u00e8me \u5927', 'X-Long: \u0141\u00f3d\u017a Zbigniew']).replace(
+        'From: Alice',
+        'From: "Alic\u00e9 \u5927"',
+      ),
+    );
+    assert.equal(getFrom(m).displayName, 'Alic\u00e9 \u5927');
+    assert.equal(getHeader(m, 'Subject'), 'caf\u00e9 cr\u00e8me \u5927');
+    assert.equal(getHeader(m, 'X-Long'), '\u0141\u00f3d\u017a Zbigniew');
+    assert.equal(getTopVia(m).params.branch, 'z9hG4bKnashds8');
+    assert.equal(Buffer.from(m.body).toString(), SDP);
+  });
+  it('a folded core header is read like an unfolded one', () => {
+    const m = accept(
+      invite().replace(
+        'To: Bob <sip:bob@biloxi.example>',
+        'To: Bob\r\n <sip:bob@biloxi.example>\r\n\t;tag=9',
+      ),
+    );
+    assert.equal(getTo(m).displayName, 'Bob');
+    assert.equal(getTo(m).params.tag, '9');
+  });
+});
+
 describe('parseMessage: limits', () => {
   it('TOO_LARGE over maxMessageBytes', () => {
     const e = refuse(invite([], 'x'.repeat(70000)));
@@ -150,6 +184,15 @@ describe('parseMessage: start lines', () => {
 });
 
 describe('parseMessage: headers', () => {
+  it('knows header names in any case, and only the exact names', () => {
+    const m = accept(invite().replace('Call-ID:', 'CALL-id:').replace('CSeq:', 'cseq :'));
+    assert.equal(m.headers.find((h) => h.value === 'a84b4c76e66710')?.name, 'Call-ID');
+    assert.equal(m.headers.find((h) => h.value === '314159 INVITE')?.name, 'CSeq');
+    // '_' and '-' differ even case-folded: Call_ID is an unknown header, and the Call-ID is then missing.
+    const e = refuse(invite().replace('Call-ID:', 'Call_ID:'));
+    assert.equal(e.reason, 'Missing Call-ID header');
+    assert.equal(e.request?.headers.find((h) => h.value === 'a84b4c76e66710')?.name, 'Call_ID');
+  });
   it('unfolds continuation lines into one space and maps compact names', () => {
     const m = accept(invite(['Subject: first', '  second\t', '\tthird', 'k: 100rel']));
     assert.equal(getHeader(m, 'Subject'), 'first second third');
@@ -193,6 +236,27 @@ describe('parseMessage: headers', () => {
     assert.equal(e.request?.method, 'INVITE');
     assert.equal(getCSeq(e.request!).seq, 314159);
     assert.equal(refuse(invite().replace(/Via: .*\r\n/, 'Via: nonsense\r\n')).request, undefined);
+  });
+  it('a request is answerable whenever its Via fields read, whatever else is wrong (SPEC S2.1)', () => {
+    const faults: [string | RegExp, string, RegExp][] = [
+      ['CSeq: 314159 INVITE', 'CSeq: 99999999999 INVITE', /CSeq.*out of range/],
+      ['CSeq: 314159 INVITE', 'CSeq: INVITE', /CSeq/],
+      [/From: .*/, 'From: Alice, Smith <sip:alice@atlanta.example>', /From header: display name/],
+      ['To: Bob <sip:bob@biloxi.example>', 'To: < sip:bob@biloxi.example >', /To header: whitespace/],
+      ['Call-ID: a84b4c76e66710', 'Call-ID: a b', /Call-ID/],
+      [/CSeq: .*\r\n/, '', /Missing CSeq header/],
+      [/From: .*\r\n/, '', /Missing From header/],
+    ];
+    for (const [from, to, reason] of faults) {
+      const e = refuse(invite().replace(from, to));
+      assert.match(e.reason, reason, to);
+      assert.equal(e.status, 400, to);
+      assert.equal(e.request?.method, 'INVITE', to);
+      assert.equal(getTopVia(e.request!).params.branch, 'z9hG4bKnashds8', to);
+    }
+    // A second Via that does not read makes the request unanswerable: the response could not be routed.
+    const twoVias = invite().replace(/(Via: .*\r\n)/, '$1Via: SIP/2.0/UDP [::1;branch=z9hG4bK2\r\n');
+    assert.equal(refuse(twoVias).request, undefined);
   });
   it('missing mandatory headers are listed', () => {
     const e = refuse(

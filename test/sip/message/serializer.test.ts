@@ -67,4 +67,43 @@ describe('serializeMessage', () => {
     const out = serializeMessage(req);
     assert.deepEqual(Buffer.from(out.subarray(out.length - 256)), Buffer.from(body));
   });
+
+  it('bytes already returned stay as they were while more messages are written', () => {
+    const make = (i: number) =>
+      createRequest({
+        method: 'MESSAGE',
+        uri: parseUri(`sip:user${i}@h`)!,
+        headers: [
+          { name: 'Via', value: `SIP/2.0/UDP a;branch=z9hG4bK${i}` },
+          { name: 'Subject', value: `n\u00ba ${i}` },
+        ],
+        body: Buffer.from(`body ${i} `.repeat(i % 50)),
+      });
+    const expected = (i: number): string =>
+      `MESSAGE sip:user${i}@h SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK${i}\r\nSubject: n\u00ba ${i}\r\n` +
+      `Content-Length: ${Buffer.byteLength(`body ${i} `.repeat(i % 50))}\r\n\r\n${`body ${i} `.repeat(i % 50)}`;
+    // Enough output to go through several of the serializer's shared blocks (64 KiB each).
+    const written = Array.from({ length: 2000 }, (_, i) => serializeMessage(make(i)));
+    written.forEach((bytes, i) => {
+      assert.equal(Buffer.from(bytes).toString('utf8'), expected(i), `message ${i}`);
+    });
+  });
+
+  it('writes a large message (beyond the shared block) exactly', () => {
+    const value = `\u5927${'x'.repeat(9000)}`;
+    const req = createRequest({
+      method: 'MESSAGE',
+      uri: parseUri('sip:bob@h')!,
+      headers: [{ name: 'X-Big', value }],
+      body: Buffer.alloc(20000, 7),
+    });
+    const bytes = Buffer.from(serializeMessage(req));
+    const headEnd = bytes.indexOf('\r\n\r\n') + 4;
+    assert.equal(
+      bytes.subarray(0, headEnd).toString('utf8'),
+      `MESSAGE sip:bob@h SIP/2.0\r\nX-Big: ${value}\r\nContent-Length: 20000\r\n\r\n`,
+    );
+    assert.ok(bytes.subarray(headEnd).equals(Buffer.alloc(20000, 7)));
+    assert.equal(bytes.length, headEnd + 20000);
+  });
 });

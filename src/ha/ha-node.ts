@@ -1,0 +1,259 @@
+/**
+ * One server's end of the HA link (SPEC S4.2, S4.3). Each server listens on its `ha-port`; the BACKUP connects
+ * to the primary's, says what it holds, and from then on receives every record. The primary accepts the link
+ * from its peer only, runs the resync (sync/source.ts) and streams records. A role change drops the link:
+ * a new backup connects to the new primary and resyncs.
+ */
+import type { Config, SipServerApp } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Store } from '../model/store/store.ts';
+import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { Address, Net } from '../runtime/net.ts';
+import type { Random } from '../runtime/random.ts';
+import type { RoleGate } from '../server/role-gate.ts';
+import { connectLink, listenLinks } from './link/link.ts';
+import type { CloseReason, Link, LinkMessage, LinkOptions } from './link/types.ts';
+import { type ReadinessState, readiness } from './readiness.ts';
+import type { PrimaryToBackup, Redundancy, SyncHello } from './sync/messages.ts';
+import { SyncSink } from './sync/sink.ts';
+import { SyncSource } from './sync/source.ts';
+
+export const RECONNECT_MS = 1000;
+
+export interface HaNodeOptions {
+  net: Net;
+  clock: Clock;
+  random: Random;
+  store: Store;
+  gate: RoleGate;
+  config(): Config;
+  app: string;
+  peer: string;
+  redundancy: Redundancy;
+  logger: Logger;
+}
+
+type LinkState = 'none' | 'connecting' | 'established';
+
+export class HaNode {
+  private server: { close(): void; local(): Address | undefined } | null = null;
+  private link: Link | null = null;
+  private linkState: LinkState = 'none';
+  private linkUpAt: number | null = null;
+  private source: SyncSource | null = null;
+  private sink: SyncSink | null = null;
+  private connecting: { cancel(): void } | null = null;
+  private retry: TimerHandle | null = null;
+  private stopped = false;
+
+  constructor(private readonly opts: HaNodeOptions) {
+    opts.gate.onChange(() => this.onRoleChange());
+  }
+
+  /** Listens on ha-port; a backup starts connecting to its primary. */
+  start(): void {
+    const app = this.appOf(this.opts.app);
+    const host = this.hostAddress(app);
+    this.server = listenLinks(
+      this.opts.net,
+      this.opts.clock,
+      this.opts.random,
+      { host, port: app.options.tserver.haPort },
+      this.linkOptions(),
+      {
+        onOpen: (link) => this.onIncoming(link),
+        onMessage: (link, msg) => this.onPrimaryMessage(link, msg),
+        onClose: (link, reason) => this.onClosed(link, reason),
+        onRefused: (remote, detail) =>
+          this.opts.logger.event('10-20004', { address: `${remote.host}:${remote.port}`, reason: detail }),
+        onError: (err) =>
+          this.opts.logger.event('10-20014', { port: app.options.tserver.haPort, reason: `${err.code}: ${err.message}` }),
+      },
+    );
+    this.onRoleChange();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.dropLink();
+    this.server?.close();
+    this.server = null;
+  }
+
+  /** The HA fields of `/server?sipServer` (SPEC S4.6). */
+  readiness(): ReadinessState {
+    const role = this.opts.gate.role;
+    const pending = role === 'Primary' ? (this.source?.callsPendingSync ?? 0) : (this.sink?.callsPendingSync ?? 0);
+    const synced = role === 'Primary' ? true : (this.sink?.synced ?? false);
+    return readiness(
+      {
+        role,
+        linkEstablishedAt: this.linkUpAt,
+        now: this.opts.clock.now(),
+        // A backup that has not finished its resync is not synchronized, even with nothing announced yet.
+        callsPendingSync: synced ? pending : Math.max(pending, 1),
+        preexistingMultisiteCalls: this.source?.preexistingMultisiteCalls ?? 0,
+      },
+      this.linkState,
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private onRoleChange(): void {
+    if (this.stopped || !this.server) return;
+    this.dropLink();
+    if (this.opts.gate.role === 'Backup') this.connectToPrimary();
+  }
+
+  private connectToPrimary(): void {
+    if (this.stopped || this.opts.gate.role !== 'Backup' || this.connecting || this.link) return;
+    const peer = this.appOf(this.opts.peer);
+    const remote = { host: this.hostAddress(peer), port: peer.options.tserver.haPort };
+    this.linkState = 'connecting';
+    this.connecting = connectLink(this.opts.net, this.opts.clock, this.opts.random, remote, this.linkOptions(), {
+      onOpen: (link) => {
+        this.connecting = null;
+        if (link.peerName !== this.opts.peer || this.opts.gate.role !== 'Backup') {
+          link.close();
+          return;
+        }
+        this.link = link;
+        this.established();
+        this.sink = new SyncSink(this.opts.store, this.opts.app, this.opts.redundancy);
+        link.send(this.sink.hello() as unknown as LinkMessage);
+      },
+      onMessage: (link, msg) => {
+        if (link !== this.link || !this.sink) return;
+        const wasSynced = this.sink.synced;
+        const error = this.sink.receive(msg as unknown as PrimaryToBackup);
+        if (error) {
+          this.opts.logger.event('10-20015', { peer: this.opts.peer, reason: error });
+          link.close();
+          return;
+        }
+        if (!wasSynced && this.sink.synced) {
+          this.opts.logger.event('10-20007', { peer: this.opts.peer, calls: this.opts.store.callCount, removed: 0 });
+        }
+      },
+      onClose: (link, reason) => this.onClosed(link, reason),
+      onFailed: () => {
+        this.connecting = null;
+        this.linkState = 'none';
+        this.scheduleReconnect();
+      },
+    });
+  }
+
+  /** A backup connected to us. */
+  private onIncoming(link: Link): void {
+    if (link.peerName !== this.opts.peer || this.opts.gate.role !== 'Primary') {
+      // Only our own peer, and only while we are the primary (a backup has no one to feed).
+      link.close();
+      return;
+    }
+    if (this.link) this.dropLink();
+    this.link = link;
+    this.established();
+  }
+
+  private onPrimaryMessage(link: Link, msg: LinkMessage): void {
+    if (link !== this.link || msg.type !== 'sync-hello' || this.source) return;
+    const hello = msg as unknown as SyncHello;
+    this.source = new SyncSource({
+      store: this.opts.store,
+      clock: this.opts.clock,
+      // Seed 004: ha-max-calls-sync-at-once takes effect when the HA connection is established.
+      batchSize: this.appOf(this.opts.app).options.tserver.haMaxCallsSyncAtOnce,
+      send: (m) => link.send(m as unknown as LinkMessage),
+      onSynced: () =>
+        this.opts.logger.event('10-20007', {
+          peer: this.opts.peer,
+          calls: source.missingCalls,
+          removed: source.removedCalls,
+        }),
+    });
+    const source = this.source;
+    source.start(hello);
+    this.opts.logger.event('10-20005', {
+      peer: this.opts.peer,
+      calls: source.missingCalls,
+      batch: this.appOf(this.opts.app).options.tserver.haMaxCallsSyncAtOnce,
+    });
+  }
+
+  private established(): void {
+    this.linkState = 'established';
+    this.linkUpAt = this.opts.clock.now();
+    const remote = this.link?.remote;
+    this.opts.logger.event('10-20002', { peer: this.opts.peer, address: remote ? `${remote.host}:${remote.port}` : '' });
+  }
+
+  private onClosed(link: Link, reason: CloseReason): void {
+    if (link !== this.link) return;
+    this.opts.logger.event('10-20003', { peer: this.opts.peer, reason: describe(reason) });
+    this.clearLink();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.opts.gate.role !== 'Backup' || this.retry !== null) return;
+    this.retry = this.opts.clock.setTimer(RECONNECT_MS, () => {
+      this.retry = null;
+      this.connectToPrimary();
+    });
+  }
+
+  private dropLink(): void {
+    this.connecting?.cancel();
+    this.connecting = null;
+    if (this.retry !== null) this.opts.clock.clearTimer(this.retry);
+    this.retry = null;
+    const link = this.link;
+    this.clearLink();
+    link?.close();
+  }
+
+  private clearLink(): void {
+    this.source?.stop();
+    this.source = null;
+    this.sink = null;
+    this.link = null;
+    this.linkState = 'none';
+    this.linkUpAt = null;
+  }
+
+  private linkOptions(): LinkOptions {
+    const config = this.opts.config();
+    const sync = this.appOf(this.opts.app).options.backupSync;
+    const addp = sync.protocol === 'addp';
+    return {
+      secret: config.scs.linkSecret ?? 'duet-insecure-default',
+      name: this.opts.app,
+      protocol: 'ha',
+      addp: addp ? { timeout: sync.addpTimeout, remoteTimeout: sync.addpRemoteTimeout } : undefined,
+    };
+  }
+
+  private appOf(name: string): SipServerApp {
+    const app = this.opts.config().applications[name];
+    if (app?.type !== 'sip-server') throw new Error(`no sip-server application "${name}"`);
+    return app;
+  }
+
+  private hostAddress(app: SipServerApp): string {
+    return this.opts.config().hosts[app.host]?.address ?? '127.0.0.1';
+  }
+}
+
+function describe(reason: CloseReason): string {
+  switch (reason.kind) {
+    case 'handshake-failed':
+    case 'bad-frame':
+      return `${reason.kind}: ${reason.detail}`;
+    case 'net-error':
+      return `${reason.error.code}: ${reason.error.message}`;
+    default:
+      return reason.kind;
+  }
+}
