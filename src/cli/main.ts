@@ -4,6 +4,7 @@
  * config) are listed with what they will do, so `duet help` always tells the truth about what works today.
  */
 import { runConfig } from './config.ts';
+import { runLca } from './lca.ts';
 import { runServer } from './server.ts';
 import { runUas } from './uas.ts';
 
@@ -26,7 +27,12 @@ const commands: Command[] = [
     available: true,
     run: runServer,
   },
-  { name: 'lca', summary: 'run the Local Control Agent of this host', available: false },
+  {
+    name: 'lca',
+    summary: 'run the Local Control Agent of a host: duet lca --config FILE --host NAME',
+    available: true,
+    run: runLca,
+  },
   { name: 'scs', summary: 'run the Solution Control Server', available: false },
   { name: 'status', summary: 'show each HA pair: roles, HA link, sync, readiness', available: false },
   { name: 'switchover', summary: 'switch a pair over (--pair NAME, --when-ready)', available: false },

@@ -495,13 +495,14 @@ export const logEvents = {
     level: 'Standard',
     name: 'switchover-not-performed',
     template: 'Pair {pair}: switchover not performed: {reason}',
-    meaning: 'A switchover request was refused, cancelled, or abandoned because the backup stopped being Running.',
+    meaning:
+      'A switchover request was refused, cancelled, or abandoned because the backup stopped being Running.',
   },
   '10-62005': {
     level: 'Alarm',
     name: 'split-brain-demotion',
     template: 'Pair {pair}: both {app} and {peer} report Primary; {app} is told Backup',
-    meaning: 'SPEC S8.3: the server that is not the SCS\'s chosen primary is demoted at once.',
+    meaning: "SPEC S8.3: the server that is not the SCS's chosen primary is demoted at once.",
   },
   '10-62006': {
     level: 'Standard',
