@@ -1,12 +1,16 @@
 /**
  * `duet` command line. Wiring only (DESIGN §2): each subcommand parses its arguments and hands over to the
- * layer that does the work. Subcommands that later issues build (server, lca, scs, status, switchover,
- * config) are listed with what they will do, so `duet help` always tells the truth about what works today.
+ * layer that does the work. Subcommands not built yet are listed as such, so `duet help` always tells the
+ * truth about what works today.
  */
 import { runConfig } from './config.ts';
 import { runLca } from './lca.ts';
+import { runScs } from './scs.ts';
 import { runServer } from './server.ts';
+import { runStatus } from './status.ts';
+import { runSwitchover } from './switchover.ts';
 import { runUas } from './uas.ts';
+import { runUp } from './up.ts';
 
 interface Command {
   name: string;
@@ -18,12 +22,13 @@ interface Command {
 const commands: Command[] = [
   {
     name: 'up',
-    summary: 'run a single-host HA pair (SCS, LCA, two SIP Servers) from a config file',
-    available: false,
+    summary: 'run the pair on this host (SCS, LCA, both SIP Servers): duet up [--config FILE]',
+    available: true,
+    run: runUp,
   },
   {
     name: 'server',
-    summary: 'run one SIP Server standalone: duet server --config FILE --app NAME [--data-dir DIR]',
+    summary: 'run one SIP Server (standalone, or one of a pair under an LCA): duet server --config FILE --app NAME',
     available: true,
     run: runServer,
   },
@@ -33,9 +38,24 @@ const commands: Command[] = [
     available: true,
     run: runLca,
   },
-  { name: 'scs', summary: 'run the Solution Control Server', available: false },
-  { name: 'status', summary: 'show each HA pair: roles, HA link, sync, readiness', available: false },
-  { name: 'switchover', summary: 'switch a pair over (--pair NAME, --when-ready)', available: false },
+  {
+    name: 'scs',
+    summary: 'run the Solution Control Server: duet scs --config FILE',
+    available: true,
+    run: runScs,
+  },
+  {
+    name: 'status',
+    summary: 'show each HA pair: roles, HA link, sync, readiness: duet status --config FILE [--json]',
+    available: true,
+    run: runStatus,
+  },
+  {
+    name: 'switchover',
+    summary: 'switch a pair over: duet switchover --config FILE [--pair NAME] [--when-ready]',
+    available: true,
+    run: runSwitchover,
+  },
   {
     name: 'config',
     summary: 'validate a configuration file: duet config check FILE',
@@ -63,8 +83,8 @@ function printHelp(): number {
   }
   lines.push(
     '',
-    'Built so far: one SIP Server (registrar, B2BUA calls, routing points, trunks, OOS detection, HTTP',
-    'interface) on the SIP layer and the deterministic runtime. See README.md.',
+    'Built so far: the HA pair (SCS, LCA, hot/warm standby, switchover, failover, readiness) of SIP',
+    'Servers (registrar, B2BUA calls, routing points, trunks, OOS detection, HTTP interface). See README.md.',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
@@ -87,7 +107,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A long-running command (server, lca, scs, up) that has stopped leaves timers and sockets of its
+    // libraries behind: its work is done, so the process ends here.
+    process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(`duet: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -40,7 +40,12 @@ function teeSink(output: string, also: (line: string) => void): { write(line: st
 /** A logged event worth forwarding to the SCS: Standard and Alarm levels (alarm conditions watch those). */
 function parseEvent(line: string): { id: string; params: Record<string, unknown>; time: number } | undefined {
   try {
-    const e = JSON.parse(line) as { event?: string; level?: string; params?: Record<string, unknown>; time?: string };
+    const e = JSON.parse(line) as {
+      event?: string;
+      level?: string;
+      params?: Record<string, unknown>;
+      time?: string;
+    };
     if (!e.event || (e.level !== 'Standard' && e.level !== 'Alarm')) return undefined;
     return { id: e.event, params: e.params ?? {}, time: e.time ? Date.parse(e.time) : Date.now() };
   } catch {
@@ -74,7 +79,7 @@ export async function runServer(argv: string[]): Promise<number> {
   let config: Config = read.config;
   const appName = values.app;
   const app = config.applications[appName];
-  if (!app || app.type !== 'sip-server') {
+  if (app?.type !== 'sip-server') {
     const names = Object.values(config.applications)
       .filter((a) => a.type === 'sip-server')
       .map((a) => a.name);
@@ -223,7 +228,8 @@ export async function runServer(argv: string[]): Promise<number> {
       host: config.hosts[app.host]?.address ?? '127.0.0.1',
       port: app.options.tserver.httpPort,
       providers: {
-        sipServer: () => server.status(),
+        // The process id helps an operator (and the failover test) find the process behind a role.
+        sipServer: () => ({ ...server.status(), pid: process.pid }),
         sipTrunkStatistics: () => trunkStats.snapshot(clock.now(), server.oos),
         sipServiceChecker: () => server.oos.snapshot(),
         tLibClientsStatistics: () => ({ clients: 0 }),

@@ -67,7 +67,10 @@ export class HaNode {
         onRefused: (remote, detail) =>
           this.opts.logger.event('10-20004', { address: `${remote.host}:${remote.port}`, reason: detail }),
         onError: (err) =>
-          this.opts.logger.event('10-20014', { port: app.options.tserver.haPort, reason: `${err.code}: ${err.message}` }),
+          this.opts.logger.event('10-20014', {
+            port: app.options.tserver.haPort,
+            reason: `${err.code}: ${err.message}`,
+          }),
       },
     );
     this.onRoleChange();
@@ -83,7 +86,8 @@ export class HaNode {
   /** The HA fields of `/server?sipServer` (SPEC S4.6). */
   readiness(): ReadinessState {
     const role = this.opts.gate.role;
-    const pending = role === 'Primary' ? (this.source?.callsPendingSync ?? 0) : (this.sink?.callsPendingSync ?? 0);
+    const pending =
+      role === 'Primary' ? (this.source?.callsPendingSync ?? 0) : (this.sink?.callsPendingSync ?? 0);
     const synced = role === 'Primary' ? true : (this.sink?.synced ?? false);
     return readiness(
       {
@@ -111,38 +115,50 @@ export class HaNode {
     const peer = this.appOf(this.opts.peer);
     const remote = { host: this.hostAddress(peer), port: peer.options.tserver.haPort };
     this.linkState = 'connecting';
-    this.connecting = connectLink(this.opts.net, this.opts.clock, this.opts.random, remote, this.linkOptions(), {
-      onOpen: (link) => {
-        this.connecting = null;
-        if (link.peerName !== this.opts.peer || this.opts.gate.role !== 'Backup') {
-          link.close();
-          return;
-        }
-        this.link = link;
-        this.established();
-        this.sink = new SyncSink(this.opts.store, this.opts.app, this.opts.redundancy);
-        link.send(this.sink.hello() as unknown as LinkMessage);
+    this.connecting = connectLink(
+      this.opts.net,
+      this.opts.clock,
+      this.opts.random,
+      remote,
+      this.linkOptions(),
+      {
+        onOpen: (link) => {
+          this.connecting = null;
+          if (link.peerName !== this.opts.peer || this.opts.gate.role !== 'Backup') {
+            link.close();
+            return;
+          }
+          // Established once the peer answers as a primary (sync-begin); a peer that is a backup too closes it.
+          this.link = link;
+          this.sink = new SyncSink(this.opts.store, this.opts.app, this.opts.redundancy);
+          link.send(this.sink.hello() as unknown as LinkMessage);
+        },
+        onMessage: (link, msg) => {
+          if (link !== this.link || !this.sink) return;
+          if (msg.type === 'sync-begin' && this.linkState !== 'established') this.established();
+          const wasSynced = this.sink.synced;
+          const error = this.sink.receive(msg as unknown as PrimaryToBackup);
+          if (error) {
+            this.opts.logger.event('10-20015', { peer: this.opts.peer, reason: error });
+            link.close();
+            return;
+          }
+          if (!wasSynced && this.sink.synced) {
+            this.opts.logger.event('10-20007', {
+              peer: this.opts.peer,
+              calls: this.opts.store.callCount,
+              removed: 0,
+            });
+          }
+        },
+        onClose: (link, reason) => this.onClosed(link, reason),
+        onFailed: () => {
+          this.connecting = null;
+          this.linkState = 'none';
+          this.scheduleReconnect();
+        },
       },
-      onMessage: (link, msg) => {
-        if (link !== this.link || !this.sink) return;
-        const wasSynced = this.sink.synced;
-        const error = this.sink.receive(msg as unknown as PrimaryToBackup);
-        if (error) {
-          this.opts.logger.event('10-20015', { peer: this.opts.peer, reason: error });
-          link.close();
-          return;
-        }
-        if (!wasSynced && this.sink.synced) {
-          this.opts.logger.event('10-20007', { peer: this.opts.peer, calls: this.opts.store.callCount, removed: 0 });
-        }
-      },
-      onClose: (link, reason) => this.onClosed(link, reason),
-      onFailed: () => {
-        this.connecting = null;
-        this.linkState = 'none';
-        this.scheduleReconnect();
-      },
-    });
+    );
   }
 
   /** A backup connected to us. */
@@ -186,12 +202,16 @@ export class HaNode {
     this.linkState = 'established';
     this.linkUpAt = this.opts.clock.now();
     const remote = this.link?.remote;
-    this.opts.logger.event('10-20002', { peer: this.opts.peer, address: remote ? `${remote.host}:${remote.port}` : '' });
+    this.opts.logger.event('10-20002', {
+      peer: this.opts.peer,
+      address: remote ? `${remote.host}:${remote.port}` : '',
+    });
   }
 
   private onClosed(link: Link, reason: CloseReason): void {
     if (link !== this.link) return;
-    this.opts.logger.event('10-20003', { peer: this.opts.peer, reason: describe(reason) });
+    if (this.linkState === 'established')
+      this.opts.logger.event('10-20003', { peer: this.opts.peer, reason: describe(reason) });
     this.clearLink();
     this.scheduleReconnect();
   }

@@ -27,7 +27,10 @@ export interface ReadinessState {
   readyForUpgrade: 0 | 1;
 }
 
-export function readiness(input: ReadinessInput, linkState: 'none' | 'connecting' | 'established'): ReadinessState {
+export function readiness(
+  input: ReadinessInput,
+  linkState: 'none' | 'connecting' | 'established',
+): ReadinessState {
   const established = linkState === 'established' && input.linkEstablishedAt !== null;
   let ready = false;
   if (established && input.callsPendingSync === 0) {

@@ -55,7 +55,14 @@ export type LcaToScs =
   /** Whenever anything of an application changes (its process exits, its status or mode changes). */
   | { type: 'app'; report: AppReport }
   | { type: 'log-event'; app: string; id: string; params: Record<string, unknown>; time: number }
-  | { type: 'script-result'; requestId: string; script: string; exitCode: number | null; timedOut: boolean; output: string };
+  | {
+      type: 'script-result';
+      requestId: string;
+      script: string;
+      exitCode: number | null;
+      timedOut: boolean;
+      output: string;
+    };
 
 export type ScsToLca =
   | { type: 'start-app'; app: string; mode: ExecutionMode | null }

@@ -201,7 +201,11 @@ export class SipServer {
       this.listenerFailed = false;
       const bound = this.transport.local('UDP');
       if (bound) this.ctx.local.port = bound.port;
-      this.opts.logger.event('10-30003', { address: this.ctx.local.host, port: this.ctx.local.port, transport: 'UDP, TCP' });
+      this.opts.logger.event('10-30003', {
+        address: this.ctx.local.host,
+        port: this.ctx.local.port,
+        transport: 'UDP, TCP',
+      });
       this.registrar.start();
       this.oos.start();
       this.b2bua.start();

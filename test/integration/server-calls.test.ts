@@ -9,7 +9,6 @@ import { skipUnless } from '../helpers/tools.ts';
 import {
   type BackgroundSipp,
   expectStatusScenario,
-  freePort,
   type RunningServer,
   register,
   sippBackground,

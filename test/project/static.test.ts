@@ -56,7 +56,8 @@ test('layers import downward only (DESIGN §2)', () => {
   for (const file of sources(join(root, 'src'))) {
     const from = layerOf(file);
     if (!(from in rank)) {
-      if (file !== join(root, 'src', 'index.ts')) violations.push(`${relative(root, file)}: not in a known layer`);
+      if (file !== join(root, 'src', 'index.ts'))
+        violations.push(`${relative(root, file)}: not in a known layer`);
       continue;
     }
     const text = readFileSync(file, 'utf8');
@@ -74,7 +75,8 @@ test('layers import downward only (DESIGN §2)', () => {
 
 test('the core reads no clock and does no I/O', () => {
   const core = ['sip', 'model', 'ha'];
-  const forbidden = /\b(Date\.now|new Date\(\)|setTimeout|setInterval|Math\.random|from 'node:(fs|net|dgram|child_process|http)')/;
+  const forbidden =
+    /\b(Date\.now|new Date\(\)|setTimeout|setInterval|Math\.random|from 'node:(fs|net|dgram|child_process|http)')/;
   const hits: string[] = [];
   for (const file of sources(join(root, 'src'))) {
     if (!core.includes(layerOf(file))) continue;

@@ -52,12 +52,14 @@ export class SyncSink {
     switch (msg.type) {
       case 'sync-begin': {
         for (const connId of msg.remove) {
-          if (this.store.call(connId)) this.apply({ type: 'CallReleased', connId, cause: 'resync: not on the primary' });
+          if (this.store.call(connId))
+            this.apply({ type: 'CallReleased', connId, cause: 'resync: not on the primary' });
         }
         // Registrations: the primary's list is the truth (mark and sweep).
         const keep = new Set(msg.contacts.map((c) => `${c.aor}\n${c.uri}`));
         for (const c of this.store.allContacts()) {
-          if (!keep.has(`${c.aor}\n${c.uri}`)) this.apply({ type: 'ContactRemoved', aor: c.aor, uri: c.uri, cause: 'unregistered' });
+          if (!keep.has(`${c.aor}\n${c.uri}`))
+            this.apply({ type: 'ContactRemoved', aor: c.aor, uri: c.uri, cause: 'unregistered' });
         }
         for (const contact of msg.contacts) this.apply({ type: 'ContactBound', contact });
         for (const device of msg.devices) this.apply({ type: 'DeviceStateChanged', device });

@@ -10,10 +10,11 @@
  *   them to finish instead).
  * - Warm standby (seed 003): no calls, devices or agents; registrations only, so the backup keeps them.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+
 import type { ConnID } from '../../model/call/call.ts';
 import type { StoreRecord } from '../../model/store/records.ts';
 import type { Store } from '../../model/store/store.ts';
+import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { callDigest } from './digest.ts';
 import type { PrimaryToBackup, SyncHello } from './messages.ts';
 

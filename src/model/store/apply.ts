@@ -51,7 +51,8 @@ export function applyRecord(s: ModelState, input: StoreRecord): void {
     }
     case 'LegAdded': {
       const call = callOf(s, r.connId, r);
-      if (call.legs.some((l) => l.id === r.leg.id)) throw new StoreError(`call ${r.connId} already has leg ${r.leg.id}`, r);
+      if (call.legs.some((l) => l.id === r.leg.id))
+        throw new StoreError(`call ${r.connId} already has leg ${r.leg.id}`, r);
       call.legs.push(r.leg);
       return;
     }

@@ -11,7 +11,9 @@ import type { Contact } from '../contact.ts';
 import type { DeviceState } from '../device.ts';
 
 /** The parts of a leg that change over its life. */
-export type LegChanges = Partial<Pick<Leg, 'state' | 'dialog' | 'pendingInvite' | 'sentInvite' | 'hold' | 'remoteSdp'>>;
+export type LegChanges = Partial<
+  Pick<Leg, 'state' | 'dialog' | 'pendingInvite' | 'sentInvite' | 'hold' | 'remoteSdp'>
+>;
 
 /** The parts of a call that change, other than state, parties, legs and deadline (which have their own records). */
 export type CallChanges = Partial<Pick<Call, 'userData' | 'triedTrunks' | 'multisite' | 'callType'>>;

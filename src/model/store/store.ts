@@ -8,7 +8,7 @@ import type { AgentState } from '../agent.ts';
 import type { Call, ConnID } from '../call/call.ts';
 import type { Contact } from '../contact.ts';
 import type { DeviceState } from '../device.ts';
-import { applyRecord, StoreError } from './apply.ts';
+import { applyRecord } from './apply.ts';
 import type { StoreRecord } from './records.ts';
 import { emptyState, type ModelState, snapshotState } from './state.ts';
 

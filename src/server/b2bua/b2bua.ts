@@ -38,8 +38,8 @@ import { parseMessage } from '../../sip/message/parser.ts';
 import { serializeMessage } from '../../sip/message/serializer.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../../sip/message/types.ts';
 import { parseUri } from '../../sip/message/uri.ts';
-import type { InviteClientTransaction } from '../../sip/transaction/invite-client.ts';
 import { createCancel } from '../../sip/transaction/derived-request.ts';
+import type { InviteClientTransaction } from '../../sip/transaction/invite-client.ts';
 import type { InviteServerTransaction } from '../../sip/transaction/invite-server.ts';
 import type { ServerTransaction } from '../../sip/transaction/layer.ts';
 import type { Destination, Inbound } from '../../sip/transport/types.ts';
@@ -249,7 +249,12 @@ export class B2bua {
     if (getCSeq(res).method !== 'INVITE') return;
     const found = this.legOf(getCallId(res));
     const leg = found && this.ctx.store.call(found.connId)?.legs.find((l) => l.id === found.legId);
-    if (found && leg?.side === 'callee' && leg.sentInvite && (leg.state === 'trying' || leg.state === 'early')) {
+    if (
+      found &&
+      leg?.side === 'callee' &&
+      leg.sentInvite &&
+      (leg.state === 'trying' || leg.state === 'early')
+    ) {
       // The callee rings or answers after a takeover: its INVITE transaction was in the old primary, but the
       // INVITE as sent is in the store, which is all the response handling needs.
       const invite = parseStored(leg.sentInvite.text);
@@ -326,7 +331,7 @@ export class B2bua {
    */
   routeParked(connId: ConnID, dest: string): boolean {
     const call = this.ctx.store.call(connId);
-    if (!call || call.state !== 'parked') return false;
+    if (call?.state !== 'parked') return false;
     const rp = call.parties.find((p) => p.state === 'Queued');
     if (rp) this.commit({ type: 'PartyStateChanged', connId, dn: rp.dn, state: 'Released' });
     this.setDeadline(connId, null);
@@ -654,7 +659,8 @@ export class B2bua {
   /** Where a response to `req` goes when its transaction is gone: back the way its Via says. */
   private inboundOf(req: SipRequest): Inbound {
     const via = getTopVia(req);
-    const host = typeof via.params.received === 'string' ? via.params.received : via.host.replace(/^\[|\]$/g, '');
+    const host =
+      typeof via.params.received === 'string' ? via.params.received : via.host.replace(/^\[|\]$/g, '');
     const rport = via.params.rport;
     const port = typeof rport === 'string' && rport !== '' ? Number(rport) : (via.port ?? 5060);
     return {
@@ -727,7 +733,11 @@ export class B2bua {
           // as sent (§9.1: same Request-URI, Call-ID, From, To, CSeq number and branch).
           const invite = parseStored(leg.sentInvite.text);
           if (invite) {
-            this.ctx.transactions.sendRequest(createCancel(invite), leg.sentInvite.destination, IGNORE_RESPONSES);
+            this.ctx.transactions.sendRequest(
+              createCancel(invite),
+              leg.sentInvite.destination,
+              IGNORE_RESPONSES,
+            );
           }
         }
         if (this.ctx.dn(leg.dn)?.type === 'Trunk') this.deps.hooks?.trunkCallEnded?.(leg.dn);

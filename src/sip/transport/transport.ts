@@ -20,7 +20,14 @@ import { createResponse } from '../message/build.ts';
 import { formatVia, parseVia } from '../message/headers.ts';
 import { parseMessage } from '../message/parser.ts';
 import { serializeMessage } from '../message/serializer.ts';
-import type { HeaderField, ParseLimits, SipMessage, SipParseError, SipRequest, SipResponse } from '../message/types.ts';
+import type {
+  HeaderField,
+  ParseLimits,
+  SipMessage,
+  SipParseError,
+  SipRequest,
+  SipResponse,
+} from '../message/types.ts';
 import { StreamFramer } from './stream-framer.ts';
 import type { Destination, Inbound, SipSender, TransportProtocol } from './types.ts';
 

@@ -9,7 +9,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { Random } from '../../runtime/random.ts';
 import { createResponse } from '../message/build.ts';
 import { getCallId, getCSeq, getFrom, getTo } from '../message/headers.ts';
-import type { SipRequest, SipResponse } from '../message/types.ts';
+import type { SipRequest } from '../message/types.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server.ts';
 import type { ServerTransaction } from '../transaction/layer.ts';
 import { TransactionLayer } from '../transaction/layer.ts';

@@ -46,8 +46,15 @@ test('a head without Content-Length breaks the stream', () => {
 });
 
 test('malformed, conflicting or oversized Content-Length breaks the stream', () => {
-  for (const cl of ['Content-Length: -1', 'Content-Length: abc', 'Content-Length: 3\r\nl: 4', 'Content-Length: 99999999']) {
-    const [ev] = new StreamFramer(65536, 1 << 20).push(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\n${cl}\r\n\r\n`));
+  for (const cl of [
+    'Content-Length: -1',
+    'Content-Length: abc',
+    'Content-Length: 3\r\nl: 4',
+    'Content-Length: 99999999',
+  ]) {
+    const [ev] = new StreamFramer(65536, 1 << 20).push(
+      Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\n${cl}\r\n\r\n`),
+    );
     assert.equal(ev?.kind, 'error', cl);
   }
 });

@@ -62,7 +62,10 @@ test('a request behind NAT: received and rport are stamped, and the response goe
   const env = setup();
   const { sock, got } = rawUdp(env, 40000);
   // The Via claims an address and port the packet did not come from (a NAT rewrote them).
-  sock.send(Buffer.from(request('SIP/2.0/UDP 198.51.100.99:5070;branch=z9hG4bKnat1;rport')), { host: SERVER, port: 5060 });
+  sock.send(Buffer.from(request('SIP/2.0/UDP 198.51.100.99:5070;branch=z9hG4bKnat1;rport')), {
+    host: SERVER,
+    port: 5060,
+  });
   env.sim.runFor(100);
   assert.equal(env.received.length, 1);
   const req = env.received[0]!.msg as SipRequest;
@@ -81,7 +84,10 @@ test('without rport, a response goes to received and the Via port (§18.2.2)', (
   const env = setup();
   const { got } = rawUdp(env, 5070);
   const { sock } = rawUdp(env, 40001);
-  sock.send(Buffer.from(request('SIP/2.0/UDP 198.51.100.99:5070;branch=z9hG4bKnat2')), { host: SERVER, port: 5060 });
+  sock.send(Buffer.from(request('SIP/2.0/UDP 198.51.100.99:5070;branch=z9hG4bKnat2')), {
+    host: SERVER,
+    port: 5060,
+  });
   env.sim.runFor(100);
   const req = env.received[0]!.msg as SipRequest;
   assert.equal(getTopVia(req).params.received, CLIENT);
@@ -94,7 +100,10 @@ test('without rport, a response goes to received and the Via port (§18.2.2)', (
 test('a Via that matches the source is left as it is', () => {
   const env = setup();
   const { sock } = rawUdp(env, 5060);
-  sock.send(Buffer.from(request(`SIP/2.0/UDP ${CLIENT}:5060;branch=z9hG4bKsame`)), { host: SERVER, port: 5060 });
+  sock.send(Buffer.from(request(`SIP/2.0/UDP ${CLIENT}:5060;branch=z9hG4bKsame`)), {
+    host: SERVER,
+    port: 5060,
+  });
   env.sim.runFor(100);
   const via = getTopVia(env.received[0]!.msg);
   assert.deepEqual(via.params, { branch: 'z9hG4bKsame' });
@@ -103,7 +112,10 @@ test('a Via that matches the source is left as it is', () => {
 test('an unreadable request whose Via reads is answered 400 naming the fault; garbage is dropped and counted', () => {
   const env = setup();
   const { sock, got } = rawUdp(env, 40002);
-  const bad = request(`SIP/2.0/UDP ${CLIENT}:40002;branch=z9hG4bKbad`).replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE');
+  const bad = request(`SIP/2.0/UDP ${CLIENT}:40002;branch=z9hG4bKbad`).replace(
+    'CSeq: 1 OPTIONS',
+    'CSeq: 1 INVITE',
+  );
   sock.send(Buffer.from(bad), { host: SERVER, port: 5060 });
   sock.send(Buffer.from('\x00\x01 not sip at all\r\n\r\n'), { host: SERVER, port: 5060 });
   env.sim.runFor(100);
@@ -168,8 +180,10 @@ test('TCP: a connection refused is reported to the sender', () => {
   const parsed = parseMessage(request(`SIP/2.0/TCP ${CLIENT}:5060;branch=z9hG4bKref`));
   assert.ok(parsed.ok);
   const errors: string[] = [];
-  clientTransport.sendRequest(parsed.message as SipRequest, { transport: 'TCP', host: SERVER, port: 5999 }, (e) =>
-    errors.push(e.code),
+  clientTransport.sendRequest(
+    parsed.message as SipRequest,
+    { transport: 'TCP', host: SERVER, port: 5999 },
+    (e) => errors.push(e.code),
   );
   env.sim.runFor(200);
   assert.deepEqual(errors, ['ECONNREFUSED']);
@@ -194,7 +208,10 @@ test('TCP: a stream without Content-Length is closed; the server keeps serving o
   assert.equal(env.errors.length, 1);
   assert.match(env.errors[0]!.error.reason, /Content-Length is required/);
   const { sock } = rawUdp(env, 40003);
-  sock.send(Buffer.from(request(`SIP/2.0/UDP ${CLIENT}:40003;branch=z9hG4bKafter`)), { host: SERVER, port: 5060 });
+  sock.send(Buffer.from(request(`SIP/2.0/UDP ${CLIENT}:40003;branch=z9hG4bKafter`)), {
+    host: SERVER,
+    port: 5060,
+  });
   env.sim.runFor(100);
   assert.equal(env.received.length, 1);
 });
