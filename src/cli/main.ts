@@ -28,7 +28,8 @@ const commands: Command[] = [
   },
   {
     name: 'server',
-    summary: 'run one SIP Server (standalone, or one of a pair under an LCA): duet server --config FILE --app NAME',
+    summary:
+      'run one SIP Server (standalone, or one of a pair under an LCA): duet server --config FILE --app NAME',
     available: true,
     run: runServer,
   },
