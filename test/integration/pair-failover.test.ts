@@ -49,116 +49,121 @@ after(async () => {
   if (up) await stopChild(up);
 });
 
-test('200 established calls survive a SIGKILL of the primary; new calls succeed after the takeover', {
-  skip: skipUnless('sipp'),
-}, async (t) => {
-  const [sip, httpA, httpB, haA, haB, lca, scs, ctiA, ctiB] = await Promise.all(
-    [1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => freePort()),
-  );
-  const dir = mkdtempSync(join(tmpdir(), 'duet-pair-'));
-  const config = join(dir, 'pair.yaml');
-  const server = (http: number, ha: number, cti: number): string =>
-    `    type: sip-server\n    host: h\n    options:\n      TServer: { sip-port: ${sip}, http-port: ${http}, ha-port: ${ha}, cti-port: ${cti} }\n      backup-sync: { protocol: addp, addp-timeout: 0.5, addp-remote-timeout: 0.5 }\n      log: { verbose: standard }\n`;
-  writeFileSync(
-    config,
-    `hosts:\n  h: { address: 127.0.0.1, lca-port: ${lca} }\napplications:\n  SIP_A:\n${server(httpA, haA, ctiA)}  SIP_B:\n${server(httpB, haB, ctiB)}` +
-      `ha-pairs:\n  PAIR: { primary: SIP_A, backup: SIP_B, redundancy-type: hot-standby }\n` +
-      `scs: { host: h, port: ${scs}, token: failover-test-token-0123, link-secret: failover-test-secret-0123 }\n` +
-      `dns:\n  "1001": { type: Extension }\n  "1002": { type: Extension }\n`,
-  );
-  let log = '';
-  up = spawn(
-    process.execPath,
-    [join(repoRoot, 'bin/duet.mjs'), 'up', '--config', config, '--data-dir', join(dir, 'var')],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  up.stdout?.setEncoding('utf8').on('data', (c: string) => {
-    log = (log + c).slice(-20_000);
-  });
-  up.stderr?.setEncoding('utf8').on('data', (c: string) => {
-    log = (log + c).slice(-20_000);
-  });
+test(
+  '200 established calls survive a SIGKILL of the primary; new calls succeed after the takeover',
+  {
+    skip: skipUnless('sipp'),
+  },
+  async (t) => {
+    const [sip, httpA, httpB, haA, haB, lca, scs, ctiA, ctiB] = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => freePort()),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'duet-pair-'));
+    const config = join(dir, 'pair.yaml');
+    const server = (http: number, ha: number, cti: number): string =>
+      `    type: sip-server\n    host: h\n    options:\n      TServer: { sip-port: ${sip}, http-port: ${http}, ha-port: ${ha}, cti-port: ${cti} }\n      backup-sync: { protocol: addp, addp-timeout: 0.5, addp-remote-timeout: 0.5 }\n      log: { verbose: standard }\n`;
+    writeFileSync(
+      config,
+      `hosts:\n  h: { address: 127.0.0.1, lca-port: ${lca} }\napplications:\n  SIP_A:\n${server(httpA, haA, ctiA)}  SIP_B:\n${server(httpB, haB, ctiB)}` +
+        `ha-pairs:\n  PAIR: { primary: SIP_A, backup: SIP_B, redundancy-type: hot-standby }\n` +
+        `scs: { host: h, port: ${scs}, token: failover-test-token-0123, link-secret: failover-test-secret-0123 }\n` +
+        `dns:\n  "1001": { type: Extension }\n  "1002": { type: Extension }\n`,
+    );
+    let log = '';
+    up = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin/duet.mjs'), 'up', '--config', config, '--data-dir', join(dir, 'var')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    up.stdout?.setEncoding('utf8').on('data', (c: string) => {
+      log = (log + c).slice(-20_000);
+    });
+    up.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      log = (log + c).slice(-20_000);
+    });
 
-  await until(
-    'SIP_A primary, SIP_B synced backup',
-    async () => (await status(httpA))?.role === 'Primary' && (await status(httpB))?.readyForSwitchover === 1,
-    30_000,
-  ).catch((e) => assert.fail(`${e}\n${log}`));
-  const target: RunningServer = { sipPort: sip } as RunningServer;
+    await until(
+      'SIP_A primary, SIP_B synced backup',
+      async () =>
+        (await status(httpA))?.role === 'Primary' && (await status(httpB))?.readyForSwitchover === 1,
+      30_000,
+    ).catch((e) => assert.fail(`${e}\n${log}`));
+    const target: RunningServer = { sipPort: sip } as RunningServer;
 
-  const callee = await sippBackground('callee-answer.xml', [
-    '-d',
-    '100',
-    '-m',
-    String(CALLS),
-    '-l',
-    String(CALLS),
-  ]);
-  await register(target, '1002', callee.port);
-  const callers = sippRun(
-    target,
-    'call-uac.xml',
-    [
-      '-key',
-      'caller',
-      '1001',
-      '-s',
-      '1002',
+    const callee = await sippBackground('callee-answer.xml', [
       '-d',
-      '20000',
+      '100',
       '-m',
       String(CALLS),
-      '-r',
-      '100',
       '-l',
       String(CALLS),
-    ],
-    90,
-  );
-  await until(
-    'all calls established and synced',
-    async () => (await status(httpA))?.calls === CALLS && (await status(httpB))?.calls === CALLS,
-    20_000,
-  );
-  const before = await status(httpB);
-  assert.equal(before?.contacts, 1, 'the registration is on the backup');
-
-  const primaryPid = (await status(httpA))!.pid;
-  const killedAt = Date.now();
-  process.kill(primaryPid, 'SIGKILL');
-
-  // Takeover: the first new call answered through the pair after the kill.
-  let answeredAt = 0;
-  const probe = await sippBackground('callee-answer.xml', ['-d', '50', '-m', '100']);
-  await register({ sipPort: sip } as RunningServer, '1001', probe.port).catch(() => {});
-  while (!answeredAt) {
-    const r = await sippRun(
+    ]);
+    await register(target, '1002', callee.port);
+    const callers = sippRun(
       target,
       'call-uac.xml',
-      ['-key', 'caller', '1002', '-s', '1001', '-d', '100', '-m', '1'],
-      3,
+      [
+        '-key',
+        'caller',
+        '1001',
+        '-s',
+        '1002',
+        '-d',
+        '20000',
+        '-m',
+        String(CALLS),
+        '-r',
+        '100',
+        '-l',
+        String(CALLS),
+      ],
+      90,
     );
-    if (r.code === 0) answeredAt = Date.now();
-    else if (Date.now() - killedAt > 30_000) assert.fail(`no call answered 30 s after the kill\n${log}`);
-  }
-  const takeoverMs = answeredAt - killedAt;
+    await until(
+      'all calls established and synced',
+      async () => (await status(httpA))?.calls === CALLS && (await status(httpB))?.calls === CALLS,
+      20_000,
+    );
+    const before = await status(httpB);
+    assert.equal(before?.contacts, 1, 'the registration is on the backup');
 
-  const result = await callers;
-  const ok = Number(result.stats['SuccessfulCall(C)']);
-  const lost = CALLS - ok;
-  t.diagnostic(
-    `takeover (kill -> first new call answered): ${takeoverMs} ms; calls lost: ${lost} of ${CALLS}`,
-  );
-  assert.equal(result.code, 0, result.errors.slice(0, 3000));
-  assert.equal(lost, 0);
-  const calleeExit = await new Promise<number | null>((done) => {
-    if (callee.child.exitCode !== null) done(callee.child.exitCode);
-    else callee.child.once('exit', done);
-  });
-  assert.equal(calleeExit, 0, `every callee leg got its BYE: ${callee.output().slice(-1500)}`);
-  const after = await status(httpB);
-  assert.equal(after?.role, 'Primary');
-  assert.ok((after?.contacts ?? 0) >= 1, 'registrations survived');
-});
+    const primaryPid = (await status(httpA))!.pid;
+    const killedAt = Date.now();
+    process.kill(primaryPid, 'SIGKILL');
+
+    // Takeover: the first new call answered through the pair after the kill.
+    let answeredAt = 0;
+    const probe = await sippBackground('callee-answer.xml', ['-d', '50', '-m', '100']);
+    await register({ sipPort: sip } as RunningServer, '1001', probe.port).catch(() => {});
+    while (!answeredAt) {
+      const r = await sippRun(
+        target,
+        'call-uac.xml',
+        ['-key', 'caller', '1002', '-s', '1001', '-d', '100', '-m', '1'],
+        3,
+      );
+      if (r.code === 0) answeredAt = Date.now();
+      else if (Date.now() - killedAt > 30_000) assert.fail(`no call answered 30 s after the kill\n${log}`);
+    }
+    const takeoverMs = answeredAt - killedAt;
+
+    const result = await callers;
+    const ok = Number(result.stats['SuccessfulCall(C)']);
+    const lost = CALLS - ok;
+    t.diagnostic(
+      `takeover (kill -> first new call answered): ${takeoverMs} ms; calls lost: ${lost} of ${CALLS}`,
+    );
+    assert.equal(result.code, 0, result.errors.slice(0, 3000));
+    assert.equal(lost, 0);
+    const calleeExit = await new Promise<number | null>((done) => {
+      if (callee.child.exitCode !== null) done(callee.child.exitCode);
+      else callee.child.once('exit', done);
+    });
+    assert.equal(calleeExit, 0, `every callee leg got its BYE: ${callee.output().slice(-1500)}`);
+    const after = await status(httpB);
+    assert.equal(after?.role, 'Primary');
+    assert.ok((after?.contacts ?? 0) >= 1, 'registrations survived');
+  },
+);
