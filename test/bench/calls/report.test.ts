@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Step } from '../../../bench/calls/measure.ts';
-import { fullPlan } from '../../../bench/calls/plan.ts';
+import { fullPlan, quickPlan } from '../../../bench/calls/plan.ts';
 import {
   ratio,
   renderFigures,
@@ -115,6 +115,8 @@ test('the target verdict compares call capacity', () => {
   assert.match(targetVerdict(fullPlan, duet, kamailio), /^NOT met \(Duet 400 calls\/s, Kamailio 800/);
   assert.match(targetVerdict(fullPlan, { ...duet, calls: kamailio.calls }, kamailio), /^met/);
   assert.match(targetVerdict(fullPlan, undefined, kamailio), /not measured/);
+  assert.match(targetVerdict(quickPlan, duet, kamailio), /smoke check, not a figure\)$/);
+  assert.doesNotMatch(targetVerdict(fullPlan, duet, kamailio), /smoke/);
 });
 
 test('the section names the machine, the command and every step, and reports an error', () => {
