@@ -99,6 +99,15 @@ export async function startServer(setup: ServerSetup): Promise<RunningServer> {
   const launch = async (): Promise<Started> => {
     const p = startDuet(['server', '--config', configFile, '--app', 'S', '--data-dir', join(dir, 'var')]);
     await p.waitFor(/"event":"10-10001"/, 20_000);
+    // The HTTP interface opens right after the start event: wait until it answers.
+    for (let i = 0; i < 100; i++) {
+      const up = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return p;
   };
   const server: RunningServer = {
