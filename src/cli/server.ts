@@ -170,6 +170,16 @@ export async function runServer(argv: string[]): Promise<number> {
       peer: inPair.peer,
       redundancy: inPair.pair.redundancyType,
       logger,
+      onPeerTakeover: () => {
+        gate.set('Backup');
+        logger.event('10-20001', {
+          app: appName,
+          from: 'Primary',
+          to: 'Backup',
+          reason: 'the backup took over',
+        });
+        report();
+      },
     });
     ha.start();
     const haNode = ha;
@@ -202,9 +212,14 @@ export async function runServer(argv: string[]): Promise<number> {
             return;
           }
           const from = gate.role;
-          gate.set(mode);
-          if (from !== mode) logger.event('10-20001', { app: appName, from, to: mode, reason });
-          report();
+          const apply = (): void => {
+            gate.set(mode);
+            if (from !== mode) logger.event('10-20001', { app: appName, from, to: mode, reason });
+            report();
+          };
+          // A backup made Primary first has the old primary step down, if it is still on the HA link.
+          if (mode === 'Primary' && from === 'Backup') haNode.takeover(apply);
+          else apply();
         },
         onStop: (reason) => stopRequested?.(reason),
         onConnected: report,

@@ -31,7 +31,15 @@ export interface HaNodeOptions {
   peer: string;
   redundancy: Redundancy;
   logger: Logger;
+  /**
+   * The backup is taking over (the SCS made it Primary) while this primary still holds the link: step down
+   * now (close the SIP port), so that the two are never primary together (S8.3). Called on the primary.
+   */
+  onPeerTakeover?(): void;
 }
+
+/** How long a new primary waits for the old one to confirm it released the SIP port. */
+export const TAKEOVER_WAIT_MS = 1000;
 
 type LinkState = 'none' | 'connecting' | 'established';
 
@@ -45,6 +53,8 @@ export class HaNode {
   private connecting: { cancel(): void } | null = null;
   private retry: TimerHandle | null = null;
   private stopped = false;
+  /** A takeover waiting for the old primary's `released`. */
+  private pendingTakeover: (() => void) | null = null;
 
   constructor(private readonly opts: HaNodeOptions) {
     opts.gate.onChange(() => this.onRoleChange());
@@ -81,6 +91,30 @@ export class HaNode {
     this.dropLink();
     this.server?.close();
     this.server = null;
+  }
+
+  /**
+   * Called when the SCS makes this backup Primary, before its gate opens. If the old primary is still on the
+   * HA link (it lost the SCS, not its life: its LCA died, say), it is told to step down, and `done` runs once
+   * it has released the SIP port (or after TAKEOVER_WAIT_MS, or when the link drops). Otherwise at once.
+   */
+  takeover(done: () => void): void {
+    const link = this.link;
+    if (!link?.open || this.opts.gate.role !== 'Backup' || this.linkState !== 'established') {
+      done();
+      return;
+    }
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      this.opts.clock.clearTimer(timer);
+      this.pendingTakeover = null;
+      done();
+    };
+    const timer = this.opts.clock.setTimer(TAKEOVER_WAIT_MS, finish);
+    this.pendingTakeover = finish;
+    link.send({ type: 'takeover', from: this.opts.app });
   }
 
   /** The HA fields of `/server?sipServer` (SPEC S4.6). */
@@ -135,6 +169,10 @@ export class HaNode {
         },
         onMessage: (link, msg) => {
           if (link !== this.link || !this.sink) return;
+          if (msg.type === 'released') {
+            this.pendingTakeover?.();
+            return;
+          }
           if (msg.type === 'sync-begin' && this.linkState !== 'established') this.established();
           const wasSynced = this.sink.synced;
           const error = this.sink.receive(msg as unknown as PrimaryToBackup);
@@ -174,7 +212,16 @@ export class HaNode {
   }
 
   private onPrimaryMessage(link: Link, msg: LinkMessage): void {
-    if (link !== this.link || msg.type !== 'sync-hello' || this.source) return;
+    if (link !== this.link) return;
+    if (msg.type === 'takeover' && this.opts.gate.role === 'Primary') {
+      // The SCS made our backup primary: it could not reach us. Step down in this same turn (the answer is
+      // queued first because stepping down closes the link; the peer cannot read it before we are backup).
+      this.opts.logger.event('10-20016', { app: this.opts.app, peer: this.opts.peer });
+      link.send({ type: 'released' });
+      this.opts.onPeerTakeover?.();
+      return;
+    }
+    if (msg.type !== 'sync-hello' || this.source) return;
     const hello = msg as unknown as SyncHello;
     this.source = new SyncSource({
       store: this.opts.store,
@@ -210,6 +257,8 @@ export class HaNode {
 
   private onClosed(link: Link, reason: CloseReason): void {
     if (link !== this.link) return;
+    // A takeover waiting on this link: the old primary is gone, nothing to wait for.
+    this.pendingTakeover?.();
     if (this.linkState === 'established')
       this.opts.logger.event('10-20003', { peer: this.opts.peer, reason: describe(reason) });
     this.clearLink();

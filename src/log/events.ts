@@ -198,6 +198,12 @@ export const logEvents = {
     template: 'HA link with {peer} closed to resync: {reason}',
     meaning: 'A record arrived out of sequence or did not fit the backup state; the next link resyncs.',
   },
+  '10-20016': {
+    level: 'Standard',
+    name: 'ha-peer-takeover',
+    template: '{app} steps down: its backup {peer} was made primary by the SCS',
+    meaning: 'The primary lost the SCS (its LCA) and the SCS promoted the backup: no split brain (SPEC S8.3).',
+  },
 
   // 10-3xxxx: SIP, devices, monitoring.
   '10-30001': {

@@ -431,6 +431,13 @@ export class World {
       peer,
       redundancy: 'hot-standby',
       logger,
+      // As src/cli/server.ts: the old primary steps down when its backup takes over over the HA link.
+      onPeerTakeover: () => {
+        gate.set('Backup');
+        this.vipDown(h);
+        this.sim.record(`${app}#${pid} Primary -> Backup: the backup took over`);
+        report();
+      },
     });
     sp.ha = ha;
     ha.start();
@@ -457,19 +464,24 @@ export class World {
             return;
           }
           const from = gate.role;
-          if (mode === 'Primary') {
-            this.vipUp(h);
-            gate.set('Primary');
-          } else {
-            gate.set('Backup');
-            this.vipDown(h);
-          }
-          if (from !== mode) {
-            this.sim.record(`${app}#${pid} ${from} -> ${mode}: ${reason}`);
-            logger.event('10-20001', { app, from, to: mode, reason });
-            if (mode === 'Primary') this.stats.failovers++;
-          }
-          report();
+          const apply = (): void => {
+            if (!sp.alive) return;
+            if (mode === 'Primary') {
+              this.vipUp(h);
+              gate.set('Primary');
+            } else {
+              gate.set('Backup');
+              this.vipDown(h);
+            }
+            if (from !== mode) {
+              this.sim.record(`${app}#${pid} ${from} -> ${mode}: ${reason}`);
+              logger.event('10-20001', { app, from, to: mode, reason });
+              if (mode === 'Primary') this.stats.failovers++;
+            }
+            report();
+          };
+          if (mode === 'Primary' && from === 'Backup') ha.takeover(apply);
+          else apply();
         },
         onStop: (reason) => sp.stop(reason),
         onConnected: report,
