@@ -19,6 +19,7 @@ import {
   parseMessage,
   serializeMessage,
 } from '../src/sip/message/index.ts';
+import { INVALID_4475 } from '../test/helpers/rfc4475.ts';
 
 const SDP = [
   'v=0',
@@ -190,27 +191,7 @@ parts('200 OK parts', OK200);
 // Acceptance of the RFC 4475 §3.1.2 invalid messages.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../shared/testdata/rfc4475');
-const INVALID = [
-  'badinv01',
-  'clerr',
-  'ncl',
-  'scalar02',
-  'scalarlg',
-  'quotbal',
-  'ltgtruri',
-  'lwsruri',
-  'lwsstart',
-  'trws',
-  'escruri',
-  'baddate',
-  'regbadct',
-  'badaspec',
-  'baddn',
-  'badvers',
-  'mismatch01',
-  'mismatch02',
-  'bigcode',
-];
+const INVALID = INVALID_4475;
 let sipAccepts = 0;
 let oursAccepts = 0;
 let oursAnswers = 0;

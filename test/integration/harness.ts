@@ -192,6 +192,18 @@ export async function sippBackground(
   return handle;
 }
 
+/** Waits for a background sipp to finish its -m calls; its exit code (null on timeout). */
+export function finished(s: BackgroundSipp, timeoutMs = 30_000): Promise<number | null> {
+  if (s.child.exitCode !== null) return Promise.resolve(s.child.exitCode);
+  return new Promise((done) => {
+    const t = setTimeout(() => done(null), timeoutMs);
+    s.child.once('exit', (code) => {
+      clearTimeout(t);
+      done(code);
+    });
+  });
+}
+
 /** Runs a sipp scenario against the server to completion. */
 export async function sippRun(
   server: RunningServer,

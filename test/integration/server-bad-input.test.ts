@@ -12,31 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { repoRoot } from '../helpers/processes.ts';
+import { INVALID_4475 } from '../helpers/rfc4475.ts';
 import { skipUnless } from '../helpers/tools.ts';
 import { type RunningServer, sippRun, startServer, stopAllSipps } from './harness.ts';
 
 const TESTDATA = join(repoRoot, '../shared/testdata/rfc4475');
-const INVALID = [
-  'badinv01',
-  'clerr',
-  'ncl',
-  'scalar02',
-  'scalarlg',
-  'quotbal',
-  'ltgtruri',
-  'lwsruri',
-  'lwsstart',
-  'trws',
-  'escruri',
-  'baddate',
-  'regbadct',
-  'badaspec',
-  'baddn',
-  'badvers',
-  'mismatch01',
-  'mismatch02',
-  'bigcode',
-];
+const INVALID = INVALID_4475;
 
 /**
  * Points the top Via at our socket, so that an answer comes back here: the messages name hosts of example.com

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { skipUnless } from '../helpers/tools.ts';
 import {
-  type BackgroundSipp,
   expectStatusScenario,
+  finished,
   type RunningServer,
   register,
   sippBackground,
@@ -19,18 +19,6 @@ import {
 } from './harness.ts';
 
 const skip = skipUnless('sipp');
-
-/** Waits for a background sipp to finish its -m calls and returns its exit code. */
-function finished(s: BackgroundSipp, timeoutMs = 30_000): Promise<number | null> {
-  if (s.child.exitCode !== null) return Promise.resolve(s.child.exitCode);
-  return new Promise((done) => {
-    const t = setTimeout(() => done(null), timeoutMs);
-    s.child.once('exit', (code) => {
-      clearTimeout(t);
-      done(code);
-    });
-  });
-}
 
 describe('calls through one server', { skip }, () => {
   let server: RunningServer;

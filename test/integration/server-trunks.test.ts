@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { skipUnless } from '../helpers/tools.ts';
 import {
-  type BackgroundSipp,
   expectStatusScenario,
+  finished,
   freePort,
   type RunningServer,
   register,
@@ -20,17 +20,6 @@ import {
 } from './harness.ts';
 
 const skip = skipUnless('sipp');
-
-function finished(s: BackgroundSipp, timeoutMs = 20_000): Promise<number | null> {
-  if (s.child.exitCode !== null) return Promise.resolve(s.child.exitCode);
-  return new Promise((done) => {
-    const t = setTimeout(() => done(null), timeoutMs);
-    s.child.once('exit', (code) => {
-      clearTimeout(t);
-      done(code);
-    });
-  });
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -31,6 +31,7 @@ import {
   type SipUri,
   serializeMessage,
 } from '../../../src/sip/message/index.ts';
+import { INVALID_4475 } from '../../helpers/rfc4475.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dataDir = path.resolve(repoRoot, '../shared/testdata');
@@ -84,27 +85,6 @@ const VALID_4475 = [
   'mpart01',
   'unreason',
   'noreason',
-];
-const INVALID_4475 = [
-  'badinv01',
-  'clerr',
-  'ncl',
-  'scalar02',
-  'scalarlg',
-  'quotbal',
-  'ltgtruri',
-  'lwsruri',
-  'lwsstart',
-  'trws',
-  'escruri',
-  'baddate',
-  'regbadct',
-  'badaspec',
-  'baddn',
-  'badvers',
-  'mismatch01',
-  'mismatch02',
-  'bigcode',
 ];
 /** §3.2-§3.4: syntactically valid; their faults are for the transaction/application layers. */
 const SEMANTIC_OK_4475 = [
