@@ -39,27 +39,23 @@ export interface SipServerOptions {
   hooks?: B2buaHooks;
 }
 
+/** The HA fields of the status (SPEC S4.6): the link, the sync, the readiness flags of seed 004. */
+export interface HaStatus {
+  haLink: 'none' | 'connecting' | 'established';
+  callsPendingSync: number;
+  readyForSwitchover: 0 | 1;
+  readyForUpgrade: 0 | 1;
+}
+
 /** What the server reports about itself (`/server?sipServer`, SPEC S4.6, S7). */
-export interface SipServerStatus {
+export interface SipServerStatus extends HaStatus {
   application: string;
   role: string;
   status: 'Initializing' | 'Running' | 'ServiceUnavailable' | 'Stopped';
   sipListener: { address: string; port: number; open: boolean; failed: boolean };
   calls: number;
   contacts: number;
-  /** HA fields: a standalone server has no HA link (the HA issue fills these). */
-  haLink: 'none' | 'connecting' | 'established';
-  callsPendingSync: number;
-  readyForSwitchover: 0 | 1;
-  readyForUpgrade: 0 | 1;
   sip: { received: number; sent: number; parseErrors: number; floodDrops: number };
-}
-
-export interface HaStatus {
-  haLink: 'none' | 'connecting' | 'established';
-  callsPendingSync: number;
-  readyForSwitchover: 0 | 1;
-  readyForUpgrade: 0 | 1;
 }
 
 /** Opening the SIP port as a new primary: tries every LISTEN_RETRY_MS, LISTEN_ATTEMPTS times. */
