@@ -202,7 +202,16 @@ export const logEvents = {
     level: 'Standard',
     name: 'ha-peer-takeover',
     template: '{app} steps down: its backup {peer} was made primary by the SCS',
-    meaning: 'The primary lost the SCS (its LCA) and the SCS promoted the backup: no split brain (SPEC S8.3).',
+    meaning:
+      'The primary lost the SCS (its LCA) and the SCS promoted the backup: no split brain (SPEC S8.3).',
+  },
+  '10-20017': {
+    level: 'Alarm',
+    name: 'ha-dual-primary',
+    template: '{app} and {peer} are both primary; {loser} steps down: {reason}',
+    meaning:
+      'SPEC S5 SCS connection monitoring, S8.3: a primary without a backup probes its peer; two primaries that ' +
+      'see each other over the HA link keep one, by a fixed rule (the one that cannot reach the SCS steps down).',
   },
 
   // 10-3xxxx: SIP, devices, monitoring.
@@ -465,6 +474,15 @@ export const logEvents = {
       'Without scs.link-secret every process uses a default secret known to anyone who reads the source: set ' +
       'one whenever processes run on more than one host (SPEC S8.4).',
   },
+  '10-61012': {
+    level: 'Standard',
+    name: 'lca-start-held',
+    template:
+      'LCA of host {host}: start-app {app} held {ms} ms: a server that outlived the previous LCA may register',
+    meaning:
+      'A restarted LCA does not know the servers that outlived its predecessor until they re-register (they ' +
+      'retry every second): a start-app in that window waits, so that no duplicate process is started.',
+  },
   '10-61011': {
     level: 'Standard',
     name: 'lca-command-refused',
@@ -551,6 +569,15 @@ export const logEvents = {
     name: 'scs-stopped',
     template: 'Solution Control Server stopped: {reason}',
     meaning: 'duet scs stopped in order.',
+  },
+  '10-62014': {
+    level: 'Standard',
+    name: 'pair-primary-held',
+    template:
+      'Pair {pair}: Primary held from {app} ({why}) while {peer}, which may hold the calls, is unknown; up to {seconds} s',
+    meaning:
+      'A failed primary was restarted empty while its synced peer is unreachable (its LCA lost): the peer is ' +
+      'given the chance to come back first, so that its calls are not swept by a resync from an empty primary.',
   },
   '10-62013': {
     level: 'Standard',
