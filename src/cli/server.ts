@@ -157,7 +157,13 @@ export async function runServer(argv: string[]): Promise<number> {
 
   let ha: HaNode | undefined;
   let lca: LcaAppClient | undefined;
-  let stopRequested: ((reason: string) => void) | undefined;
+  let stopRequested: ((reason: string, code?: number) => void) | undefined;
+  /** A stop asked before the stop machinery exists (the HA port failing during the start). */
+  let earlyStop: { reason: string; code: number } | undefined;
+  const requestStop = (reason: string, code = 0): void => {
+    if (stopRequested) stopRequested(reason, code);
+    else earlyStop ??= { reason, code };
+  };
   if (inPair && gate) {
     ha = new HaNode({
       net,
@@ -179,6 +185,19 @@ export async function runServer(argv: string[]): Promise<number> {
           reason: 'the backup took over',
         });
         report();
+      },
+      // SPEC S5: two primaries that meet over the HA link keep one; the one without its LCA steps down.
+      reachesScs: () => lca?.connected === true,
+      onStepDown: (reason) => {
+        gate.set('Backup');
+        logger.event('10-20001', { app: appName, from: 'Primary', to: 'Backup', reason });
+        report();
+      },
+      // Without its HA port this process is most likely a duplicate of a server that outlived its LCA (which
+      // holds the port): exit, and let the LCA see the real one when it re-registers.
+      onListenError: (err) => {
+        process.stderr.write(`duet server: cannot bind the HA port: ${err.message}\n`);
+        requestStop(`cannot bind the HA port: ${err.message}`, 1);
       },
     });
     ha.start();
@@ -208,7 +227,7 @@ export async function runServer(argv: string[]): Promise<number> {
       {
         onSetMode: (mode, reason) => {
           if (mode === 'Exiting') {
-            stopRequested?.(`set to Exiting: ${reason}`);
+            requestStop(`set to Exiting: ${reason}`);
             return;
           }
           const from = gate.role;
@@ -221,7 +240,7 @@ export async function runServer(argv: string[]): Promise<number> {
           if (mode === 'Primary' && from === 'Backup') haNode.takeover(apply);
           else apply();
         },
-        onStop: (reason) => stopRequested?.(reason),
+        onStop: (reason) => requestStop(reason),
         onConnected: report,
       },
     );
@@ -284,7 +303,7 @@ export async function runServer(argv: string[]): Promise<number> {
 
   return new Promise((done) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       ha?.stop();
@@ -293,10 +312,11 @@ export async function runServer(argv: string[]): Promise<number> {
       persistence.close();
       void http.close().then(() => {
         logger.event('10-10002', { app: appName, reason: signal });
-        done(0);
+        done(code);
       });
     };
     stopRequested = stop;
+    if (earlyStop) stop(earlyStop.reason, earlyStop.code);
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });

@@ -3,8 +3,17 @@
  * to the primary's, says what it holds, and from then on receives every record. The primary accepts the link
  * from its peer only, runs the resync (sync/source.ts) and streams records. A role change drops the link:
  * a new backup connects to the new primary and resyncs.
+ *
+ * Two primaries (SPEC S5 "SCS connection monitoring", S8.3): a primary that has no backup on its link probes
+ * its peer's ha-port every PROBE_MS. A backup peer refuses the probe (it is not a primary); a primary peer
+ * answers, and the two keep one primary by a fixed rule: the one that cannot reach the SCS (no link to its
+ * LCA) steps down; when both can, the SCS resolves it (it sees both and demotes one) and nothing is done here;
+ * when neither can, the configured backup of the pair steps down. This is what makes a pair converge after an
+ * HA partition during which the old primary also lost its LCA and the SCS promoted the backup: only a backup
+ * ever connects on its own, so without the probe two primaries would never meet.
  */
 import type { Config, SipServerApp } from '../config/config.ts';
+import { pairOf } from '../config/queries.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Store } from '../model/store/store.ts';
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
@@ -36,7 +45,20 @@ export interface HaNodeOptions {
    * now (close the SIP port), so that the two are never primary together (S8.3). Called on the primary.
    */
   onPeerTakeover?(): void;
+  /**
+   * The ha-port could not be bound (10-20014 is logged). A pair server without its HA port cannot be a
+   * backup nor feed one, and most likely another process of the same application holds it (an orphan that
+   * outlived its LCA): the process should exit rather than run as a duplicate (src/cli/server.ts does).
+   */
+  onListenError?(err: Error): void;
+  /** Whether this server can be told by the SCS now (its LCA link is up). Default: false. */
+  reachesScs?(): boolean;
+  /** Two primaries met over the HA link and this one lost by the fixed rule: step down to Backup now. */
+  onStepDown?(reason: string): void;
 }
+
+/** How often a primary without a backup on its link probes its peer's ha-port for a second primary. */
+export const PROBE_MS = 2000;
 
 /** How long a new primary waits for the old one to confirm it released the SIP port. */
 export const TAKEOVER_WAIT_MS = 1000;
@@ -55,6 +77,9 @@ export class HaNode {
   private stopped = false;
   /** A takeover waiting for the old primary's `released`. */
   private pendingTakeover: (() => void) | null = null;
+  private probeTimer: TimerHandle | null = null;
+  private probing: { cancel(): void } | null = null;
+  private probeLink: Link | null = null;
 
   constructor(private readonly opts: HaNodeOptions) {
     opts.gate.onChange(() => this.onRoleChange());
@@ -76,11 +101,13 @@ export class HaNode {
         onClose: (link, reason) => this.onClosed(link, reason),
         onRefused: (remote, detail) =>
           this.opts.logger.event('10-20004', { address: `${remote.host}:${remote.port}`, reason: detail }),
-        onError: (err) =>
+        onError: (err) => {
           this.opts.logger.event('10-20014', {
             port: app.options.tserver.haPort,
             reason: `${err.code}: ${err.message}`,
-          }),
+          });
+          this.opts.onListenError?.(err);
+        },
       },
     );
     this.onRoleChange();
@@ -88,6 +115,7 @@ export class HaNode {
 
   stop(): void {
     this.stopped = true;
+    this.stopProbe();
     this.dropLink();
     this.server?.close();
     this.server = null;
@@ -141,7 +169,90 @@ export class HaNode {
   private onRoleChange(): void {
     if (this.stopped || !this.server) return;
     this.dropLink();
+    this.stopProbe();
     if (this.opts.gate.role === 'Backup') this.connectToPrimary();
+    else this.scheduleProbe();
+  }
+
+  // ---- two primaries ------------------------------------------------------------------------------------
+
+  private scheduleProbe(): void {
+    if (this.stopped || this.opts.gate.role !== 'Primary' || this.probeTimer !== null) return;
+    this.probeTimer = this.opts.clock.setTimer(PROBE_MS, () => {
+      this.probeTimer = null;
+      this.probe();
+      this.scheduleProbe();
+    });
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer !== null) this.opts.clock.clearTimer(this.probeTimer);
+    this.probeTimer = null;
+    this.probing?.cancel();
+    this.probing = null;
+    const l = this.probeLink;
+    this.probeLink = null;
+    l?.close();
+  }
+
+  /** Connects to the peer's ha-port to find out whether it is a primary too (only while no backup is linked). */
+  private probe(): void {
+    if (this.opts.gate.role !== 'Primary' || this.link || this.probing || this.probeLink) return;
+    const peer = this.appOf(this.opts.peer);
+    const remote = { host: this.hostAddress(peer), port: peer.options.tserver.haPort };
+    this.probing = connectLink(this.opts.net, this.opts.clock, this.opts.random, remote, this.linkOptions(), {
+      onOpen: (link) => {
+        this.probing = null;
+        if (link.peerName !== this.opts.peer || this.opts.gate.role !== 'Primary') {
+          link.close();
+          return;
+        }
+        this.probeLink = link;
+        link.send({ type: 'primary-probe', from: this.opts.app, scs: this.reachesScs() });
+      },
+      onMessage: (link, msg) => {
+        if (link !== this.probeLink || msg.type !== 'primary-probe-answer') return;
+        this.probeLink = null;
+        link.close();
+        if (msg.loser === this.opts.app) this.stepDown(String(msg.reason ?? ''));
+      },
+      onClose: (link) => {
+        if (link === this.probeLink) this.probeLink = null;
+      },
+      onFailed: () => {
+        this.probing = null;
+      },
+    });
+  }
+
+  /** A primary peer probed us while we are primary: which one steps down (null: leave it to the SCS). */
+  private dualPrimaryLoser(peerScs: boolean): { loser: string; reason: string } | null {
+    const me = this.opts.app;
+    const peer = this.opts.peer;
+    const meScs = this.reachesScs();
+    if (meScs && peerScs) return null;
+    if (meScs !== peerScs) {
+      const loser = meScs ? peer : me;
+      return { loser, reason: `${loser} cannot reach the SCS, ${loser === me ? peer : me} can` };
+    }
+    const pair = pairOf(this.opts.config(), me);
+    const backup = pair ? pair.pair.backup : me > peer ? me : peer;
+    return { loser: backup, reason: `neither reaches the SCS; ${backup} is the configured backup` };
+  }
+
+  private stepDown(reason: string): void {
+    if (this.opts.gate.role !== 'Primary') return;
+    this.opts.logger.event('10-20017', {
+      app: this.opts.app,
+      peer: this.opts.peer,
+      loser: this.opts.app,
+      reason,
+    });
+    this.opts.onStepDown?.(reason);
+  }
+
+  private reachesScs(): boolean {
+    return this.opts.reachesScs?.() ?? false;
   }
 
   private connectToPrimary(): void {
@@ -213,6 +324,33 @@ export class HaNode {
 
   private onPrimaryMessage(link: Link, msg: LinkMessage): void {
     if (link !== this.link) return;
+    if (msg.type === 'primary-probe') {
+      // Our peer is a primary too (it probed us): one of us steps down by the fixed rule, or the SCS decides.
+      const decision = this.opts.gate.role === 'Primary' ? this.dualPrimaryLoser(msg.scs === true) : null;
+      link.send({
+        type: 'primary-probe-answer',
+        loser: decision?.loser ?? null,
+        reason: decision?.reason ?? 'both reach the SCS: it decides',
+      });
+      if (decision === null) {
+        this.opts.logger.event('10-20017', {
+          app: this.opts.app,
+          peer: this.opts.peer,
+          loser: 'neither',
+          reason: 'both reach the SCS, which demotes one',
+        });
+      } else if (decision.loser === this.opts.app) {
+        this.stepDown(decision.reason);
+      } else {
+        this.opts.logger.event('10-20017', {
+          app: this.opts.app,
+          peer: this.opts.peer,
+          loser: decision.loser,
+          reason: decision.reason,
+        });
+      }
+      return;
+    }
     if (msg.type === 'takeover' && this.opts.gate.role === 'Primary') {
       // The SCS made our backup primary: it could not reach us. Step down in this same turn (the answer is
       // queued first because stepping down closes the link; the peer cannot read it before we are backup).
@@ -266,6 +404,7 @@ export class HaNode {
   }
 
   private scheduleReconnect(): void {
+    if (this.opts.gate.role === 'Primary') this.scheduleProbe();
     if (this.stopped || this.opts.gate.role !== 'Backup' || this.retry !== null) return;
     this.retry = this.opts.clock.setTimer(RECONNECT_MS, () => {
       this.retry = null;

@@ -9,6 +9,7 @@ import type { Contact } from '../../src/model/contact.ts';
 import { phoneAddress, VIP } from './world/config.ts';
 import {
   describeFault,
+  FAULT_KINDS,
   type FaultKind,
   replayCommand,
   runWorld,
@@ -18,17 +19,8 @@ import {
 
 const SEEDS = 30;
 
-/**
- * The fault kinds every seed of `npm test` draws from. The LCA crashes are left to the todo tests below and to
- * `npm run sim`: they find two known problems of the management layer (see the todo tests).
- */
-const GATING_KINDS: readonly FaultKind[] = [
-  'kill-primary',
-  'kill-backup',
-  'partition-ha',
-  'crash-scs',
-  'sip-loss',
-];
+/** The fault kinds every seed of `npm test` draws from: all of them. */
+const GATING_KINDS: readonly FaultKind[] = FAULT_KINDS;
 
 function explain(r: WorldResult, kinds?: readonly FaultKind[]): string {
   const kindsArg = kinds ? ` --kinds ${kinds.join(',')}` : '';
@@ -133,44 +125,128 @@ test('invariant 3 catches synced calls that do not end after a failover', () => 
   assert.match(r.violations[0] ?? '', /\(3\) call \w+ .* was lost/);
 });
 
-// ---- known problems found by `npm run sim` (reported to the lead; src/ is not this harness's to change) -----
+// ---- management bugs found by `npm run sim`, fixed: each scenario replayed with its faults ------------------
 
-test(
-  'losing the LCA of the primary host does not leave two primaries (seed 7)',
-  {
-    todo:
-      'S8.3: with disconnect-switchover-timeout 0 the SCS promotes the backup when the primary host LCA is lost, ' +
-      'but the old primary is never told and stays Primary with its SIP port open until its LCA returns',
-  },
-  () => {
-    const kinds: FaultKind[] = ['crash-lca-primary'];
-    const r = runWorld({ seed: 7, faults: [{ at: 13_000, kind: 'crash-lca-primary', durationMs: 1500 }] });
-    assert.ok(r.ok, explain(r, kinds));
-  },
-);
+/** Runs a world and collects the log events (ids) of its servers, LCAs and SCS. */
+function runWithEvents(options: Parameters<typeof runWorld>[0]): {
+  r: WorldResult;
+  world: World;
+  events: Array<{ app: string; event: string; msg: string }>;
+} {
+  const events: Array<{ app: string; event: string; msg: string }> = [];
+  let world: World | undefined;
+  const r = runWorld({
+    ...options,
+    onStart: (w) => {
+      world = w;
+      options.onStart?.(w);
+    },
+    onAppLog: (line) => {
+      const j = JSON.parse(line) as { app: string; event?: string; msg: string };
+      if (j.event) events.push({ app: j.app, event: j.event, msg: j.msg });
+    },
+  });
+  return { r, world: world!, events };
+}
 
-test(
-  'a restarted LCA does not start a second process of a server that still runs (seed 1286)',
-  {
-    todo:
-      'the new LCA reports the app not-started before the orphan server re-registers (it retries every 1 s); the ' +
-      'SCS starts a duplicate, which registers first; the orphan keeps the ha-port, the pair never resyncs',
-  },
-  () => {
-    const r = runWorld({ seed: 1286 });
-    assert.ok(r.ok, explain(r));
-  },
-);
+test('losing the LCA of the primary host does not leave two primaries (seed 7)', () => {
+  const kinds: FaultKind[] = ['crash-lca-primary'];
+  const r = runWorld({ seed: 7, faults: [{ at: 13_000, kind: 'crash-lca-primary', durationMs: 1500 }] });
+  assert.ok(r.ok, explain(r, kinds));
+});
 
-test(
-  'the primary dying while the backup host LCA is down does not lose the synced calls (seed 1176)',
-  {
-    todo:
-      'the SCS restarts the dead primary and gives it Primary back with an empty store while the synced backup ' +
-      'is unknown (its LCA reconnecting); the backup then resyncs from it and its calls are swept',
-  },
-  () => {
-    const r = runWorld({ seed: 1176 });
-    assert.ok(r.ok, explain(r));
-  },
-);
+test('a restarted LCA does not start a second process of a server that still runs (seed 1286)', () => {
+  // The backup host's LCA dies; its server lives on (an orphan) and re-registers with the next LCA, which
+  // holds the SCS's start-app meanwhile. Then the primary dies: the orphan, synced, is promoted.
+  // Seed 4 with these faults: the SCS reaches the new LCA before the orphan re-registers (the race of 1286).
+  const { r, world, events } = runWithEvents({
+    seed: 4,
+    faults: [
+      { at: 13_000, kind: 'crash-lca-backup', durationMs: 1200 },
+      { at: 22_000, kind: 'kill-primary', durationMs: 0 },
+    ],
+  });
+  assert.ok(r.ok, explain(r));
+  const b = world.servers.filter((s) => s.app === 'SIP_B');
+  assert.equal(b.length, 1, `SIP_B processes: ${b.map((s) => s.pid).join(', ')}`);
+  const held = events.filter((e) => e.event === '10-61012' && e.app === 'LCA_B');
+  assert.equal(held.length, 2, 'held at the first start and after the LCA restart');
+  assert.ok(r.stats.callsThroughFailover > 0, 'calls went through the failover to the orphan');
+});
+
+test('a duplicate server that cannot bind its ha-port exits with an error', () => {
+  // Force the duplicate: an LCA without the start hold, restarted while its server lives on.
+  const { r, world } = runWithEvents({
+    seed: 5,
+    faults: [],
+    onStart: (w) =>
+      at(w, 12_000, () => {
+        const b = w.liveServers().find((s) => s.app === 'SIP_B')!;
+        // The server's LCA link drops for good at the LCA's crash: a second process of the app is started
+        // by hand next to it, as a holdless LCA would.
+        const dup = w.startDuplicate(b.host, 'SIP_B');
+        w.sim.record(`test: duplicate ${dup.app}#${dup.pid}`);
+      }),
+  });
+  const b = world.servers.filter((s) => s.app === 'SIP_B');
+  assert.equal(b.length, 2);
+  assert.equal(b[1]!.alive, false, 'the duplicate exited');
+  assert.equal(b[0]!.alive, true, 'the original lives on');
+  assert.ok(
+    r.log.some((l) => l.includes(`SIP_B#${b[1]!.pid} dies`) && l.includes('cannot bind the HA port')),
+    'it stopped because of the HA port',
+  );
+  assert.ok(r.ok, explain(r));
+});
+
+test('the primary dying while the backup host LCA is down does not lose the synced calls (seeds 43, 281)', () => {
+  const { r, events } = runWithEvents({
+    seed: 281,
+    faults: [
+      { at: 11_030, kind: 'crash-lca-backup', durationMs: 3092 },
+      { at: 14_984, kind: 'kill-primary', durationMs: 0 },
+    ],
+  });
+  assert.ok(r.ok, explain(r));
+  assert.ok(r.stats.callsThroughFailover > 0);
+  assert.ok(
+    events.some((e) => e.event === '10-62014'),
+    'Primary held from the restarted, empty server',
+  );
+  assert.ok(
+    events.some((e) => e.event === '10-20008' && /came back holding the calls/.test(e.msg)),
+    'the backup that holds the calls was promoted when it came back',
+  );
+});
+
+test('two primaries after an HA partition and an LCA crash converge: the one cut from the SCS steps down (seed 113)', () => {
+  const { r, events } = runWithEvents({
+    seed: 113,
+    faults: [
+      { at: 20_769, kind: 'partition-ha', durationMs: 6917 },
+      { at: 27_845, kind: 'crash-lca-primary', durationMs: 2978 },
+    ],
+  });
+  assert.ok(r.ok, explain(r));
+  const down = events.find((e) => e.event === '10-20017' && e.app === 'SIP_A');
+  assert.match(down?.msg ?? '', /SIP_A steps down: SIP_A cannot reach the SCS/);
+});
+
+test('invariant 1 catches two primaries that do not converge once they can see each other', () => {
+  // Sabotage: during an HA partition the primary's LCA dies and the SCS promotes the backup; the old primary
+  // is made deaf to the probe (its HA node stopped), so nothing makes it step down after the heal.
+  const r = runWorld({
+    seed: 113,
+    faults: [
+      { at: 20_000, kind: 'partition-ha', durationMs: 4000 },
+      { at: 21_000, kind: 'crash-lca-primary', durationMs: 30_000 },
+    ],
+    onStart: (w) =>
+      at(w, 20_500, () => {
+        const p = w.liveServers().find((s) => s.gate.role === 'Primary')!;
+        p.ha.stop();
+      }),
+  });
+  assert.equal(r.ok, false);
+  assert.match(r.violations[0] ?? '', /\(1\) split brain for \d+ ms after the two could see each other/);
+});

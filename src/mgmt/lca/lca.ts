@@ -71,11 +71,18 @@ export interface LcaOptions {
   addp?: AddpOptions;
   /** SIGTERM → SIGKILL grace period of stop-app, ms. Default 10000. */
   stopGraceMs?: number;
+  /**
+   * After the LCA starts, a start-app of an application that has not registered waits this long, ms (default
+   * 3000): a server that outlived the previous LCA retries its registration every second (app-client.ts), and
+   * must not get a duplicate started next to it. 0 = off.
+   */
+  startHoldMs?: number;
   /** Told once the listener is open, or could not be opened. */
   onListening?: (err?: Error) => void;
 }
 
 export const DEFAULT_STOP_GRACE_MS = 10_000;
+export const DEFAULT_START_HOLD_MS = 3000;
 const DEFAULT_ADDP: AddpOptions = { timeout: 2, remoteTimeout: 2 };
 const MODES: readonly ExecutionMode[] = ['Primary', 'Backup', 'Exiting'];
 const STATUSES: readonly AppStatus[] = [
@@ -106,6 +113,8 @@ interface AppState {
   /** start-app came while the previous process was still dying: started when it has exited. */
   pendingStart: { mode: ExecutionMode | null } | undefined;
   killTimer: TimerHandle | undefined;
+  /** A start-app held in the first startHoldMs of this LCA (an orphaned server may still register). */
+  heldStart: TimerHandle | undefined;
 }
 
 /** Per accepted server link: which app it registered as (undefined until its `register`). */
@@ -121,6 +130,7 @@ export class Lca {
   private readonly processes: ProcessControl;
   private readonly scripts: ScriptRunner;
   private readonly stopGraceMs: number;
+  private readonly startHoldUntil: number;
   private readonly apps = new Map<string, AppState>();
   private readonly scsLinks = new Set<Link>();
   private readonly serverLinks = new Map<Link, ServerLinkState>();
@@ -137,6 +147,7 @@ export class Lca {
     this.processes = options.processes;
     this.scripts = options.scripts;
     this.stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    this.startHoldUntil = clock.now() + (options.startHoldMs ?? DEFAULT_START_HOLD_MS);
     const hostEntry = config.hosts[host];
     if (hostEntry === undefined) {
       const known = Object.keys(config.hosts).join(', ') || 'none';
@@ -244,6 +255,7 @@ export class Lca {
     for (const s of this.apps.values()) {
       if (s.killTimer !== undefined) this.clock.clearTimer(s.killTimer);
       s.killTimer = undefined;
+      this.clearHeldStart(s);
     }
   }
 
@@ -338,6 +350,8 @@ export class Lca {
     }
     state.app = msg.app;
     s.link = link;
+    // A start-app held for this moment: the server that outlived the previous LCA is back, none is started.
+    this.clearHeldStart(s);
     if (s.handle !== undefined && s.handle.pid !== msg.pid) {
       // Not the process we started (that one may still be starting); this is the one that speaks for the app.
       this.logger.debug('LCA: registered pid differs from the started one', {
@@ -529,6 +543,19 @@ export class Lca {
       s.pendingStart = { mode };
       return;
     }
+    const wait = this.startHoldUntil - this.clock.now();
+    if (s.process === 'not-started' && wait > 0) {
+      // This LCA just started and has never seen the application: a server that outlived the previous LCA
+      // may be about to register. Start only if none has registered when the hold ends.
+      if (s.heldStart === undefined) {
+        this.logger.event('10-61012', { host: this.host, app, ms: wait });
+        s.heldStart = this.clock.setTimer(wait, () => {
+          s.heldStart = undefined;
+          if (!this.closed) this.startApp(app, mode, `${source} (held until no server registered)`);
+        });
+      }
+      return;
+    }
     let handle: ProcessHandle;
     try {
       handle = this.processes.start(app);
@@ -554,9 +581,15 @@ export class Lca {
     this.relay(s);
   }
 
+  private clearHeldStart(s: AppState): void {
+    if (s.heldStart !== undefined) this.clock.clearTimer(s.heldStart);
+    s.heldStart = undefined;
+  }
+
   private stopApp(s: AppState, reason: string, graceMs: number): void {
     s.pendingMode = undefined;
     s.pendingStart = undefined;
+    this.clearHeldStart(s);
     if (s.process !== 'running' && s.handle === undefined) {
       this.relay(s);
       return;
@@ -665,6 +698,7 @@ function newAppState(name: string): AppState {
     stopping: false,
     pendingStart: undefined,
     killTimer: undefined,
+    heldStart: undefined,
   };
 }
 

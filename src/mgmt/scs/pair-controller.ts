@@ -30,6 +30,15 @@
  *   readyForSwitchover 0 is logged (10-20009) with the calls not yet synchronized. Hot standby only: a
  *   warm-standby pair synchronizes nothing, so it has no readiness to violate.
  * - Flip detection: two role changes of the pair within the new primary's `haflip-detect-timeout` (10-20010).
+ * - The state holder first (chaos seeds 43, 281): the chosen primary that is not synchronized (a process
+ *   restarted after a failure, empty but for its persisted contacts) is NOT given Primary while the other
+ *   server may hold the calls (last seen running, as Primary, with its HA link up, or with calls) but is
+ *   unknown because its LCA is lost, until `stateGraceMs` (default 10 s) after that loss (10-62014). If the
+ *   other comes back Running in that time, it becomes the primary instead (its calls survive; the empty one
+ *   resyncs from it); if it comes back dead, or the grace passes, the chosen one gets Primary. Without this, the
+ *   synced backup, unknown only because its LCA was restarting, resyncs from an empty primary and every call
+ *   is swept. 10 s covers an LCA restart (the SCS retries every second, an orphaned server re-registers
+ *   within a second) and bounds the extra outage of a true double failure.
  */
 import type { Config } from '../../config/config.ts';
 import type { EventId, EventParams } from '../../log/events.ts';
@@ -58,6 +67,11 @@ export interface PairControllerOptions {
   /** First restart delay after a quick death; doubles up to restartBackoffMaxMs. Defaults 1000 / 30000. */
   restartBackoffMs?: number;
   restartBackoffMaxMs?: number;
+  /**
+   * How long after the LCA of a server that may hold the calls was lost the other, unsynchronized server is
+   * kept from Primary (see "The state holder first"). Default 10000; 0 = off.
+   */
+  stateGraceMs?: number;
 }
 
 export type PairCommand =
@@ -165,10 +179,17 @@ interface AppState {
   nextStartAt: number;
   quickDeaths: number;
   stopSentAt: number | null;
+  /**
+   * The process was running when its LCA was lost, and nothing has said since whether it still runs: its
+   * LCA is away, or a new LCA reports it not-started before the orphaned process re-registers. Cleared by a
+   * report of a running process or of an exit.
+   */
+  lostRunning: { at: number; pid: number | null; mayHoldState: boolean } | null;
 }
 
 const DEFAULT_START_GRACE_MS = 5000;
 const DEFAULT_SWITCHOVER_TIMEOUT_MS = 10_000;
+const DEFAULT_STATE_GRACE_MS = 10_000;
 /** A start-app that did not produce a running process within this is sent again. */
 const START_TIMEOUT_MS = 30_000;
 /** A process that dies sooner than this after its start counts as a quick death (restart backoff). */
@@ -183,6 +204,7 @@ export class PairController {
   private readonly switchoverTimeoutMs: number;
   private readonly restartBackoffMs: number;
   private readonly restartBackoffMaxMs: number;
+  private readonly stateGraceMs: number;
 
   private primary: AppState | null = null;
   private transition: Transition | null = null;
@@ -191,6 +213,8 @@ export class PairController {
   /** When either server was first seen Running before any assignment. */
   private firstRunningSince: number | null = null;
   private failoverBlocked: string | null = null;
+  /** The chosen primary kept from Primary while the other server, which may hold the calls, is unknown. */
+  private held: { s: AppState; peerPid: number | null; until: number } | null = null;
   private roleChanges: number[] = [];
   private out: PairOutput = { commands: [], events: [], wakeAt: null };
 
@@ -208,6 +232,7 @@ export class PairController {
     this.switchoverTimeoutMs = options.switchoverTimeoutMs ?? DEFAULT_SWITCHOVER_TIMEOUT_MS;
     this.restartBackoffMs = options.restartBackoffMs ?? 1000;
     this.restartBackoffMaxMs = options.restartBackoffMaxMs ?? 30_000;
+    this.stateGraceMs = options.stateGraceMs ?? DEFAULT_STATE_GRACE_MS;
   }
 
   /** The applications of the pair and their hosts. */
@@ -235,6 +260,7 @@ export class PairController {
       if (s.settings.host !== host || !s.lca) continue;
       s.lca = false;
       s.lcaLostAt = now;
+      if (s.process === 'running') s.lostRunning = { at: now, pid: s.pid, mayHoldState: mayHoldState(s) };
       // Commands sent on the dead link may never have arrived: they are sent again after it comes back.
       s.sentMode = null;
       s.startSentAt = null;
@@ -372,6 +398,7 @@ export class PairController {
     if (!this.primary && !this.transition) this.assign(now);
     if (this.transition) this.step(this.transition, now);
     this.checkPrimary(now);
+    this.preferStateHolder(now);
     this.reconcileModes(now);
     this.restartDead(now);
     const out = this.out;
@@ -596,8 +623,61 @@ export class PairController {
       if (s.mode === 'Primary' || s.sentMode === 'Primary' || !isRunning(s) || s.listenerFailed) continue;
       const otherClaims = reachable(o) && o.mode === 'Primary';
       if (otherClaims || outstandingPrimary(o)) continue; // demoted first, by the branch above
+      if (this.holdPrimary(s, now)) continue;
       this.send(s, 'Primary', 'primary of the pair', now);
     }
+  }
+
+  /** Whether Primary is kept from the chosen primary `s` for now (see "The state holder first"). */
+  private holdPrimary(s: AppState, now: number): boolean {
+    const o = this.other(s);
+    const lost = o.lostRunning;
+    const until = lost === null ? 0 : lost.at + this.stateGraceMs;
+    const hold =
+      this.stateGraceMs > 0 &&
+      lost !== null &&
+      lost.mayHoldState &&
+      now < until &&
+      !isRunning(o) &&
+      !isSynced(s);
+    if (!hold || lost === null) {
+      this.held = null;
+      return false;
+    }
+    if (this.held?.s !== s) {
+      this.held = { s, peerPid: lost.pid, until };
+      this.emit('10-62014', {
+        pair: this.pair,
+        app: s.settings.app,
+        why: 'not synchronized',
+        peer: o.settings.app,
+        seconds: Math.ceil((until - now) / 1000),
+      });
+    }
+    return true;
+  }
+
+  /** The server that holds the calls came back while Primary was held from the other: it becomes primary. */
+  private preferStateHolder(now: number): void {
+    const h = this.held;
+    if (h === null || this.primary !== h.s || this.transition) return;
+    const s = h.s;
+    const o = this.other(s);
+    if (s.mode === 'Primary' || s.sentMode === 'Primary' || !isRunning(o)) return;
+    // The same process as before its LCA was lost, or one that says it holds calls; not a new empty one.
+    if (o.pid !== h.peerPid && !mayHoldState(o)) return;
+    this.held = null;
+    this.primary = o;
+    const reason = `${o.settings.app} came back holding the calls; ${s.settings.app} was not synchronized`;
+    this.emit('10-20008', {
+      pair: this.pair,
+      kind: 'failover',
+      from: s.settings.app,
+      to: o.settings.app,
+      reason,
+    });
+    this.noteRoleChange(o, now);
+    this.failoverBlocked = null;
   }
 
   private restartDead(now: number): void {
@@ -630,6 +710,7 @@ export class PairController {
       if (this.backupRunningSince !== null) times.push(this.backupRunningSince + this.startGraceMs);
       if (this.firstRunningSince !== null) times.push(this.firstRunningSince + this.startGraceMs);
     }
+    if (this.held !== null) times.push(this.held.until);
     const p = this.primary;
     if (p && !p.lca && p.lcaLostAt !== null) {
       const at = p.lcaLostAt + p.settings.disconnectSwitchoverTimeoutMs;
@@ -654,6 +735,9 @@ export class PairController {
   private applyReport(s: AppState, r: AppReport, now: number): void {
     const newProcess = r.process === 'running' && (s.process !== 'running' || r.pid !== s.pid);
     const died = r.process !== 'running' && s.process === 'running';
+    // Known again: a process that speaks (a status), or an exit. A running process without a status yet is
+    // still being registered (an orphan re-registering says who it is with its first status).
+    if (r.process === 'exited' || (r.process === 'running' && r.status !== null)) s.lostRunning = null;
     if (newProcess) {
       s.sentMode = null;
       s.stopSentAt = null;
@@ -777,6 +861,7 @@ function newAppState(settings: PairServerSettings, configuredRole: 'primary' | '
     nextStartAt: 0,
     quickDeaths: 0,
     stopSentAt: null,
+    lostRunning: null,
   };
 }
 
@@ -800,6 +885,17 @@ function reachable(s: AppState): boolean {
 /** SPEC S4.5's "Running": the only state in which a server may be given Primary. */
 function isRunning(s: AppState): boolean {
   return reachable(s) && s.status === 'Running' && s.mode !== 'Exiting';
+}
+
+/** The server last said it was Primary, or a backup with its HA link up, or holding calls. */
+function mayHoldState(s: AppState): boolean {
+  if (s.process !== 'running') return false;
+  return s.mode === 'Primary' || s.readiness?.haLink === 'established' || (s.readiness?.calls ?? 0) > 0;
+}
+
+/** A backup whose HA link is up and that has synchronized every call: it holds the pair's state. */
+function isSynced(s: AppState): boolean {
+  return s.readiness?.haLink === 'established' && s.readiness.readyForSwitchover === 1;
 }
 
 function outstandingPrimary(s: AppState): boolean {

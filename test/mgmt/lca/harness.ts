@@ -145,15 +145,18 @@ export class Bench {
   readonly lines: string[] = [];
   lca: Lca;
   private readonly stopGraceMs: number | undefined;
+  private readonly startHoldMs: number;
   config: Config;
   private nodes = 0;
 
-  constructor(options: { raw?: Raw; seed?: number; stopGraceMs?: number } = {}) {
+  /** startHoldMs: the LCA's start-app hold after its start; 0 here unless a test is about it. */
+  constructor(options: { raw?: Raw; seed?: number; stopGraceMs?: number; startHoldMs?: number } = {}) {
     this.sim = new Simulator({ seed: options.seed ?? 1 });
     this.lcaNode = this.sim.addNode('lca', [LCA_HOST]);
     this.processes = new FakeProcesses(this.sim);
     this.config = configOf(options.raw ?? rawEnvironment());
     this.stopGraceMs = options.stopGraceMs;
+    this.startHoldMs = options.startHoldMs ?? 0;
     this.lca = this.startLca();
     this.sim.runFor(10);
   }
@@ -176,6 +179,7 @@ export class Bench {
       processes: this.processes,
       scripts: this.scripts,
       ...(this.stopGraceMs === undefined ? {} : { stopGraceMs: this.stopGraceMs }),
+      startHoldMs: this.startHoldMs,
     });
   }
 

@@ -195,6 +195,37 @@ describe('LCA: processes', () => {
     assert.equal(b.processes.started.length, 1, 'still once');
   });
 
+  test('a just-started LCA holds start-app: an orphaned server that registers meanwhile gets no duplicate', () => {
+    const b = new Bench({ startHoldMs: 3000 });
+    const scs = b.scs();
+    b.command(scs, { type: 'start-app', app: 'SIP_A', mode: 'Backup' });
+    assert.equal(b.processes.started.length, 0, 'held: a server of the previous LCA may still register');
+    assert.equal(b.events('10-61012').length, 1);
+    b.command(scs, { type: 'start-app', app: 'SIP_A', mode: 'Backup' });
+    assert.equal(b.events('10-61012').length, 1, 'one hold, logged once');
+    // The orphan (not started by this LCA) re-registers within its 1 s retry.
+    client(b, 'SIP_A', 777);
+    assert.equal(lastReport(scs, 'SIP_A')?.pid, 777);
+    b.sim.runFor(5000);
+    assert.equal(b.processes.started.length, 0, 'no duplicate after the hold either');
+    assert.equal(lastReport(scs, 'SIP_A')?.process, 'running');
+
+    // SIP_B has no orphan: its start goes through when the hold ends.
+    const c = new Bench({ startHoldMs: 3000 });
+    const scs2 = c.scs();
+    c.command(scs2, { type: 'start-app', app: 'SIP_B', mode: 'Backup' });
+    assert.equal(c.processes.started.length, 0);
+    c.sim.runFor(3500);
+    assert.equal(c.processes.started.length, 1, 'started when the hold ended');
+    assert.equal(lastReport(scs2, 'SIP_B')?.process, 'running');
+    // After the hold a start-app is carried out at once.
+    const p = c.processes.last('SIP_B')!;
+    p.exit(1, null);
+    c.settle();
+    c.command(scs2, { type: 'start-app', app: 'SIP_B', mode: 'Backup' });
+    assert.equal(c.processes.started.length, 2);
+  });
+
   test('a process exit is reported at once, with its code, and logged as an unexpected termination', () => {
     const b = new Bench();
     const scs = b.scs();

@@ -448,6 +448,108 @@ describe('never promote a backup that is not Running', () => {
   });
 });
 
+describe('the state holder first (chaos seeds 43, 281)', () => {
+  const empty: Readiness = {
+    haLink: 'connecting',
+    callsPendingSync: 1,
+    readyForSwitchover: 0,
+    readyForUpgrade: 1,
+    calls: 0,
+  };
+  /** A primary, B synced backup; B's LCA is lost; A dies and is restarted empty (pid 77). */
+  function setup(): Rig {
+    const r = new Rig();
+    r.start();
+    r.obey();
+    r.down('h2');
+    r.now += 2000;
+    r.exit('A');
+    r.report('A', { process: 'running', pid: 77, status: 'Running', mode: 'Backup', readiness: empty });
+    return r;
+  }
+
+  test('the restarted, empty primary is not given Primary while the synced backup is unknown', () => {
+    const r = setup();
+    assert.ok(!r.setModes().includes('A:Primary'));
+    const held = r.events.filter((e) => e.id === '10-62014');
+    assert.equal(held.length, 1);
+    assert.deepEqual(held[0]?.params, {
+      pair: 'PAIR',
+      app: 'A',
+      why: 'not synchronized',
+      peer: 'B',
+      seconds: 8,
+    });
+    assert.equal(r.wakeAt, T0 + 10_000, 'wakes when the grace (from the LCA loss) ends');
+  });
+
+  test('the backup comes back Running with its calls: it becomes the primary, the empty one stays Backup', () => {
+    const r = setup();
+    r.clear();
+    r.now += 1500;
+    r.up('h2', report('B', { mode: 'Backup', readiness: { ...ready, haLink: 'none' } }));
+    assert.deepEqual(r.setModes(), ['B:Primary']);
+    assert.equal(r.primary(), 'B');
+    const fo = r.events.filter((e) => e.id === '10-20008').at(-1);
+    assert.match(String(fo?.params.reason), /B came back holding the calls/);
+  });
+
+  test('a new LCA reports it not-started, then the orphan re-registers: still held until it speaks, then promoted', () => {
+    const r = setup();
+    r.clear();
+    r.now += 1000;
+    r.up('h2', report('B', { process: 'not-started', pid: null, status: null, mode: null, readiness: null }));
+    assert.ok(!r.setModes().includes('A:Primary'), 'not-started from a fresh LCA is not news of its death');
+    r.now += 800;
+    r.report('B', { process: 'running', pid: 102, status: null, mode: null, readiness: null });
+    assert.ok(!r.setModes().includes('A:Primary'), 'registered, no status yet');
+    r.report('B', { status: 'Running', mode: 'Backup', readiness: { ...ready, haLink: 'none' } });
+    // (B registered with no mode yet and was told Backup first.)
+    assert.deepEqual(r.setModes(), ['B:Backup', 'B:Primary']);
+    assert.equal(r.primary(), 'B');
+  });
+
+  test('the grace passes without news: the restarted server gets Primary', () => {
+    const r = setup();
+    r.clear();
+    r.runFor(7000);
+    assert.ok(!r.setModes().includes('A:Primary'), 'within 10 s of the loss');
+    r.runFor(2000);
+    assert.deepEqual(r.setModes(), ['A:Primary']);
+    assert.equal(r.primary(), 'A');
+  });
+
+  test('the backup comes back dead, or as a new empty process: the restarted server gets Primary at once', () => {
+    const r = setup();
+    r.clear();
+    r.up('h2', report('B', { process: 'exited', pid: null, status: null, mode: null, readiness: null }));
+    assert.ok(r.setModes().includes('A:Primary'));
+    assert.equal(r.primary(), 'A');
+
+    const r2 = setup();
+    r2.clear();
+    r2.up('h2', report('B', { pid: 555, mode: 'Backup', readiness: empty }));
+    assert.deepEqual(r2.setModes(), ['A:Primary']);
+    assert.equal(r2.primary(), 'A');
+  });
+
+  test('a synchronized backup as the chosen primary is never held; stateGraceMs 0 turns the rule off', () => {
+    const r = new Rig();
+    r.start();
+    r.obey();
+    r.down('h1'); // A, the primary, lost: B (synced) is promoted at once, A unknown
+    assert.ok(r.setModes().includes('B:Primary'));
+    const off = new Rig({ stateGraceMs: 0 });
+    off.start();
+    off.obey();
+    off.down('h2');
+    off.exit('A');
+    off.clear();
+    off.report('A', { process: 'running', pid: 77, status: 'Running', mode: 'Backup', readiness: empty });
+    assert.deepEqual(off.setModes(), ['A:Primary']);
+  });
+});
+
 describe('manual switchover', () => {
   function running(over: Partial<PairControllerOptions> = {}): Rig {
     const r = new Rig(over);

