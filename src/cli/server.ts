@@ -204,8 +204,14 @@ export async function runServer(argv: string[]): Promise<number> {
     const haNode = ha;
     server.setHaStatus(() => haNode.readiness());
     const host = config.hosts[app.host];
+    let lastReady: number | undefined;
     const report = (): void => {
       const s = server.status();
+      if (s.readyForSwitchover !== lastReady) {
+        // Seed 004: the flag an operator waits for before a switchover or an upgrade step.
+        if (lastReady !== undefined) logger.event('10-20012', { app: appName, ready: s.readyForSwitchover });
+        lastReady = s.readyForSwitchover;
+      }
       lca?.report(s.status === 'Stopped' ? 'Stopped' : 'Running', gate.role, {
         haLink: s.haLink,
         callsPendingSync: s.callsPendingSync,

@@ -367,6 +367,12 @@ export class HaNode {
       // Seed 004: ha-max-calls-sync-at-once takes effect when the HA connection is established.
       batchSize: this.appOf(this.opts.app).options.tserver.haMaxCallsSyncAtOnce,
       send: (m) => link.send(m as unknown as LinkMessage),
+      onStarted: (missing) =>
+        this.opts.logger.event('10-20005', {
+          peer: this.opts.peer,
+          calls: missing,
+          batch: this.appOf(this.opts.app).options.tserver.haMaxCallsSyncAtOnce,
+        }),
       onSynced: () =>
         this.opts.logger.event('10-20007', {
           peer: this.opts.peer,
@@ -376,11 +382,6 @@ export class HaNode {
     });
     const source = this.source;
     source.start(hello);
-    this.opts.logger.event('10-20005', {
-      peer: this.opts.peer,
-      calls: source.missingCalls,
-      batch: this.appOf(this.opts.app).options.tserver.haMaxCallsSyncAtOnce,
-    });
   }
 
   private established(): void {

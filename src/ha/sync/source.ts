@@ -25,6 +25,8 @@ export interface SyncSourceOptions {
   clock: Clock;
   batchSize: number;
   send(msg: PrimaryToBackup): void;
+  /** Told when the resync begins, with the number of calls to send (before the first batch goes). */
+  onStarted?(missing: number): void;
   /** Told when the last batch went (resync complete). */
   onSynced?(): void;
 }
@@ -82,6 +84,7 @@ export class SyncSource {
     }
     this.missingCalls = this.queue.length;
     this.removedCalls = this.hot ? remove.length : held.size;
+    this.opts.onStarted?.(this.missingCalls);
     this.opts.send({
       type: 'sync-begin',
       next: this.next,
