@@ -16,7 +16,7 @@ import {
   logEvents,
   type ParamValue,
 } from './events.ts';
-import { LogEventError, renderTemplate } from './template.ts';
+import { LogEventError, renderTemplate, templateParams } from './template.ts';
 
 /** How much is written: the `verbose` option's values (SPEC S7), lowest to highest. */
 export const verbosities = ['none', 'standard', 'interaction', 'trace', 'all'] as const;
@@ -91,6 +91,23 @@ export function createLogger(options: LoggerOptions): Logger {
   return wrap(base);
 }
 
+/** Each template's placeholder names, worked out once. */
+const placeholders = new Map<string, readonly string[]>();
+
+/** What renderTemplate would throw for a missing parameter, without building the text. */
+function checkParams(template: string, params: Readonly<Record<string, ParamValue>>): void {
+  let names = placeholders.get(template);
+  if (names === undefined) {
+    names = templateParams(template);
+    placeholders.set(template, names);
+  }
+  for (const name of names) {
+    if (!Object.hasOwn(params, name) || params[name] === undefined) {
+      throw new LogEventError(`log template "${template}" needs the parameter "${name}"`);
+    }
+  }
+}
+
 function wrap(p: PinoLogger<PinoLevel>): Logger {
   return {
     event(id, ...args) {
@@ -99,9 +116,13 @@ function wrap(p: PinoLogger<PinoLevel>): Logger {
         throw new LogEventError(`unknown log event ID "${key}": add it to src/log/events.ts`);
       const spec = logEvents[key];
       const params = (args[0] ?? {}) as Record<string, ParamValue>;
-      const msg = renderTemplate(spec.template, params);
-      if (!p.isLevelEnabled(spec.level)) return;
-      p[spec.level]({ event: key, name: spec.name, params }, msg);
+      if (!p.isLevelEnabled(spec.level)) {
+        // Not written, so not rendered (calls log events at levels `standard` filters out); a missing
+        // parameter is still the programming error it is when the line is written.
+        checkParams(spec.template, params);
+        return;
+      }
+      p[spec.level]({ event: key, name: spec.name, params }, renderTemplate(spec.template, params));
     },
     debug(msg, fields) {
       if (p.isLevelEnabled('Debug')) p.Debug(fields ?? {}, msg);

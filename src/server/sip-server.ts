@@ -341,9 +341,12 @@ export class SipServer {
     if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') {
       return createResponse(req, 416, `Unsupported URI Scheme ${scheme}`);
     }
-    const required = [...getHeaderValues(req, 'Require'), ...getHeaderValues(req, 'Proxy-Require')].filter(
-      (o) => !SUPPORTED_EXTENSIONS.has(o.toLowerCase()),
-    );
+    const require = getHeaderValues(req, 'Require');
+    const proxyRequire = getHeaderValues(req, 'Proxy-Require');
+    const required =
+      require.length + proxyRequire.length === 0
+        ? require
+        : [...require, ...proxyRequire].filter((o) => !SUPPORTED_EXTENSIONS.has(o.toLowerCase()));
     if (required.length > 0 && req.method !== 'CANCEL') {
       return createResponse(req, 420, 'Bad Extension', {
         headers: [{ name: 'Unsupported', value: required.join(', ') }],

@@ -5,6 +5,8 @@
  */
 import type { Call } from '../call/call.ts';
 import type { Leg } from '../call/leg.ts';
+import type { Party } from '../call/party.ts';
+import { clonePlain } from './clone.ts';
 import type { StoreRecord } from './records.ts';
 import type { ModelState } from './state.ts';
 
@@ -18,33 +20,33 @@ export class StoreError extends Error {
   }
 }
 
-export function applyRecord(s: ModelState, input: StoreRecord): void {
-  // The state never shares objects with a record: what the caller keeps cannot change the state behind it.
-  const r = structuredClone(input);
+export function applyRecord(s: ModelState, r: StoreRecord): void {
+  // The state never shares objects with a record: what goes into the state is a copy (clonePlain), so what
+  // the caller and the listeners keep cannot change the state behind it, nor the state change a record.
   switch (r.type) {
     case 'CallCreated':
-      s.calls.set(r.call.connId, r.call);
+      s.calls.set(r.call.connId, clonePlain(r.call));
       return;
     case 'CallStateChanged':
       callOf(s, r.connId, r).state = r.state;
       return;
     case 'CallUpdated':
-      Object.assign(callOf(s, r.connId, r), r.changes);
+      Object.assign(callOf(s, r.connId, r), clonePlain(r.changes));
       return;
     case 'CallDeadlineSet':
-      callOf(s, r.connId, r).deadline = r.deadline;
+      callOf(s, r.connId, r).deadline = clonePlain(r.deadline);
       return;
     case 'PartyAdded': {
       const call = callOf(s, r.connId, r);
       if (call.parties.some((p) => p.dn === r.party.dn && p.state !== 'Released')) {
         throw new StoreError(`call ${r.connId} already has an active party ${r.party.dn}`, r);
       }
-      call.parties.push(r.party);
+      call.parties.push(clonePlain(r.party));
       return;
     }
     case 'PartyStateChanged': {
       const call = callOf(s, r.connId, r);
-      const party = [...call.parties].reverse().find((p) => p.dn === r.dn);
+      const party = lastParty(call, r.dn);
       if (!party) throw new StoreError(`call ${r.connId} has no party ${r.dn}`, r);
       party.state = r.state;
       return;
@@ -53,11 +55,11 @@ export function applyRecord(s: ModelState, input: StoreRecord): void {
       const call = callOf(s, r.connId, r);
       if (call.legs.some((l) => l.id === r.leg.id))
         throw new StoreError(`call ${r.connId} already has leg ${r.leg.id}`, r);
-      call.legs.push(r.leg);
+      call.legs.push(clonePlain(r.leg));
       return;
     }
     case 'LegUpdated':
-      Object.assign(legOf(callOf(s, r.connId, r), r.legId, r), r.changes);
+      Object.assign(legOf(callOf(s, r.connId, r), r.legId, r), clonePlain(r.changes));
       return;
     case 'CallReleased':
       callOf(s, r.connId, r);
@@ -65,7 +67,7 @@ export function applyRecord(s: ModelState, input: StoreRecord): void {
       return;
     case 'ContactBound': {
       const list = (s.contacts.get(r.contact.aor) ?? []).filter((c) => c.uri !== r.contact.uri);
-      list.push(r.contact);
+      list.push(clonePlain(r.contact));
       list.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
       s.contacts.set(r.contact.aor, list);
       return;
@@ -77,10 +79,10 @@ export function applyRecord(s: ModelState, input: StoreRecord): void {
       return;
     }
     case 'DeviceStateChanged':
-      s.devices.set(r.device.dn, r.device);
+      s.devices.set(r.device.dn, clonePlain(r.device));
       return;
     case 'AgentStateChanged':
-      s.agents.set(r.agent.agentId, r.agent);
+      s.agents.set(r.agent.agentId, clonePlain(r.agent));
       return;
     default: {
       const never: never = r;
@@ -93,6 +95,12 @@ function callOf(s: ModelState, connId: string, r: StoreRecord): Call {
   const call = s.calls.get(connId);
   if (!call) throw new StoreError(`${r.type}: no call ${connId}`, r);
   return call;
+}
+
+/** The DN's latest party: a DN that left and came back has a Released party before its current one. */
+function lastParty(call: Call, dn: string): Party | undefined {
+  for (let i = call.parties.length - 1; i >= 0; i--) if (call.parties[i]!.dn === dn) return call.parties[i];
+  return undefined;
 }
 
 function legOf(call: Call, legId: string, r: StoreRecord): Leg {

@@ -15,7 +15,7 @@ import { matchesOverflowCodes } from '../../config/overflow-codes.ts';
 import type { Call, CallType, ConnID, Deadline } from '../../model/call/call.ts';
 import { newConnId } from '../../model/call/call.ts';
 import type { Leg } from '../../model/call/leg.ts';
-import type { PartyState } from '../../model/call/party.ts';
+import type { Party, PartyState } from '../../model/call/party.ts';
 import type { Contact } from '../../model/contact.ts';
 import type { LegChanges, StoreRecord } from '../../model/store/records.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
@@ -87,6 +87,8 @@ export class B2bua {
   private readonly runtime = new Map<ConnID, CallRuntime>();
   /** SIP Call-ID of each leg -> its call and leg; rebuilt from store records, so a backup has it too. */
   private readonly byCallId = new Map<string, { connId: ConnID; legId: string }>();
+  /** The reverse of byCallId: each call's SIP Call-IDs, so that a released call's go at once, not by a scan. */
+  private readonly callIdsOf = new Map<ConnID, string[]>();
   private rotation = 0;
 
   constructor(
@@ -844,7 +846,13 @@ export class B2bua {
   // ---------------------------------------------------------------------------------------------------------
   // Helpers
 
+  /**
+   * Every change of a call goes through here, and only a primary makes changes: a server that was just
+   * demoted still hears the last callbacks of its transactions (a timeout, a transport error on its closed
+   * port), and acting on them would make its copy differ from the new primary's.
+   */
   private commit(record: StoreRecord): void {
+    if (!this.ctx.gate.mayAct()) return;
     this.ctx.store.commit(record);
   }
 
@@ -857,7 +865,10 @@ export class B2bua {
   }
 
   private setPartyState(connId: ConnID, dn: string, state: PartyState): void {
-    const party = [...(this.ctx.store.call(connId)?.parties ?? [])].reverse().find((p) => p.dn === dn);
+    const parties = this.ctx.store.call(connId)?.parties ?? [];
+    let party: Readonly<Party> | undefined;
+    for (let i = parties.length - 1; i >= 0 && party === undefined; i--)
+      if (parties[i]!.dn === dn) party = parties[i];
     if (party && party.state !== state && party.state !== 'Released') {
       this.commit({ type: 'PartyStateChanged', connId, dn, state });
     }
@@ -865,7 +876,11 @@ export class B2bua {
 
   private peerOf(call: Readonly<Call>, legId: string): Readonly<Leg> | undefined {
     if (legId !== 'a') return call.legs.find((l) => l.id === 'a');
-    return [...call.legs].reverse().find((l) => l.side === 'callee' && l.state !== 'ended');
+    for (let i = call.legs.length - 1; i >= 0; i--) {
+      const l = call.legs[i]!;
+      if (l.side === 'callee' && l.state !== 'ended') return l;
+    }
+    return undefined;
   }
 
   private runtimeOf(connId: ConnID): CallRuntime {
@@ -884,17 +899,27 @@ export class B2bua {
   private index(r: StoreRecord): void {
     switch (r.type) {
       case 'CallCreated':
-        for (const leg of r.call.legs)
-          this.byCallId.set(leg.callId, { connId: r.call.connId, legId: leg.id });
+        for (const leg of r.call.legs) this.indexLeg(r.call.connId, leg.id, leg.callId);
         return;
       case 'LegAdded':
-        this.byCallId.set(r.leg.callId, { connId: r.connId, legId: r.leg.id });
+        this.indexLeg(r.connId, r.leg.id, r.leg.callId);
         return;
-      case 'CallReleased':
-        for (const [k, v] of this.byCallId) if (v.connId === r.connId) this.byCallId.delete(k);
+      case 'CallReleased': {
+        const callIds = this.callIdsOf.get(r.connId);
+        if (!callIds) return;
+        this.callIdsOf.delete(r.connId);
+        for (const k of callIds) if (this.byCallId.get(k)?.connId === r.connId) this.byCallId.delete(k);
         return;
+      }
       default:
     }
+  }
+
+  private indexLeg(connId: ConnID, legId: string, callId: string): void {
+    this.byCallId.set(callId, { connId, legId });
+    const callIds = this.callIdsOf.get(connId);
+    if (callIds) callIds.push(callId);
+    else this.callIdsOf.set(connId, [callId]);
   }
 
   /** Who calls: a Trunk by its source address (trusted, S2.7), else the DN in the From URI. */
@@ -959,9 +984,14 @@ function parseStored(text: string): SipRequest | undefined {
 }
 
 function bodyText(msg: SipRequest | SipResponse): string | null {
-  return msg.body.length > 0 ? Buffer.from(msg.body).toString('latin1') : null;
+  return msg.body.length > 0 ? latin1(msg.body) : null;
 }
 
 function toText(msg: SipRequest): string {
-  return Buffer.from(serializeMessage(msg)).toString('latin1');
+  return latin1(serializeMessage(msg));
+}
+
+/** Bytes as latin1 text, read in place (Buffer.from(bytes) would copy them first). */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

@@ -116,16 +116,34 @@ export function contactTarget(
   };
 }
 
-/** The Trunk DN whose contact is this source address (S2.7: trunks are trusted by source address). */
+/** The address each Trunk DN's contact names, per DN table (a configuration is never changed in place). */
+const trunkAddresses = new WeakMap<Config['dns'], { dn: string; host: string; port: number }[]>();
+
+function trunkAddressesOf(config: Config): { dn: string; host: string; port: number }[] {
+  let list = trunkAddresses.get(config.dns);
+  if (list === undefined) {
+    list = [];
+    for (const dn of Object.values(config.dns)) {
+      if (dn.type !== 'Trunk' || !dn.options.contact) continue;
+      const t = contactTarget(dn.options.contact, 'x');
+      if (t) list.push({ dn: dn.number, host: t.destination.host, port: t.destination.port });
+    }
+    trunkAddresses.set(config.dns, list);
+  }
+  return list;
+}
+
+/**
+ * The Trunk DN whose contact is this source address (S2.7: trunks are trusted by source address). Asked for
+ * every INVITE, so the trunks' addresses are worked out once per configuration, not per call from every DN.
+ */
 export function trunkAt(config: Config, host: string, port: number): string | undefined {
   let byHost: string | undefined;
   let hostMatches = 0;
-  for (const dn of Object.values(config.dns)) {
-    if (dn.type !== 'Trunk' || !dn.options.contact) continue;
-    const t = contactTarget(dn.options.contact, 'x');
-    if (!t || t.destination.host !== host) continue;
-    if (t.destination.port === port) return dn.number;
-    byHost = dn.number;
+  for (const t of trunkAddressesOf(config)) {
+    if (t.host !== host) continue;
+    if (t.port === port) return t.dn;
+    byHost = t.dn;
     hostMatches++;
   }
   // A trunk may send from another port than it listens on; the host alone decides when it is unambiguous.

@@ -17,7 +17,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { Address, Net, NetError, TcpConnection, TcpServer, UdpSocket } from '../../runtime/net.ts';
 import { netError } from '../../runtime/net.ts';
 import { createResponse } from '../message/build.ts';
-import { formatVia, parseVia } from '../message/headers.ts';
+import { formatVia, parseVia, viaOf } from '../message/headers.ts';
 import { parseMessage } from '../message/parser.ts';
 import { serializeMessage } from '../message/serializer.ts';
 import type {
@@ -73,6 +73,8 @@ const UDP_MAX = 65535;
 export class SipTransport implements SipSender {
   readonly stats: TransportStats = { received: 0, sent: 0, parseErrors: 0, dropped: 0, connections: 0 };
   private udp: UdpSocket | null = null;
+  /** The UDP socket's bound address, asked once: it does not change while the socket is open. */
+  private udpLocal: Address | undefined;
   private tcpServer: TcpServer | null = null;
   private readonly byId = new Map<number, Connection>();
   private readonly byRemote = new Map<string, Connection>();
@@ -149,6 +151,7 @@ export class SipTransport implements SipSender {
     this.closed = true;
     this.udp?.close();
     this.udp = null;
+    this.udpLocal = undefined;
     this.tcpServer?.close();
     this.tcpServer = null;
     for (const c of [...this.byId.values()]) c.conn.close();
@@ -167,7 +170,9 @@ export class SipTransport implements SipSender {
         return;
       }
     }
-    const via = parseVia(res.headers.find((h) => h.name === 'Via')?.value ?? '')[0];
+    // The Via field is the request's, shared by createResponse, with the view its parse left on it (viaOf).
+    const viaField = res.headers.find((h) => h.name === 'Via');
+    const via = (viaField ? viaOf(viaField) : parseVia(''))[0];
     if (!via) {
       this.stats.dropped++;
       onError?.(netError('EINVAL', 'response has no Via'));
@@ -281,7 +286,8 @@ export class SipTransport implements SipSender {
   }
 
   private receiveDatagram(data: Uint8Array, from: Address): void {
-    const local = this.udp?.local() ?? { host: this.opts.host, port: this.opts.port };
+    if (this.udpLocal === undefined) this.udpLocal = this.udp?.local();
+    const local = this.udpLocal ?? { host: this.opts.host, port: this.opts.port };
     const inbound: Inbound = { transport: 'UDP', source: from, local };
     if (isKeepalive(data)) return;
     this.deliver(parseMessage(data, { limits: this.opts.limits }), inbound);
@@ -344,23 +350,21 @@ function stampVia(req: SipRequest, inbound: Inbound): boolean {
   const index = req.headers.findIndex((h) => h.name === 'Via');
   if (index < 0) return false;
   const field = req.headers[index] as HeaderField;
-  const vias = parseVia(field.value);
+  // The parsed view of the field (kept by the parser): read, never changed; a stamped Via is a new field.
+  const vias = viaOf(field);
   const top = vias[0];
   if (!top) return false;
   const source = inbound.source.host;
   const rportAsked = 'rport' in top.params;
-  let changed = false;
-  if (stripBrackets(top.host) !== source || rportAsked) {
-    if (top.params.received !== source) {
-      top.params.received = source;
-      changed = true;
-    }
+  const addReceived = (stripBrackets(top.host) !== source || rportAsked) && top.params.received !== source;
+  const fillRport = rportAsked && (top.params.rport === null || top.params.rport === '');
+  if (addReceived || fillRport) {
+    const params = { ...top.params };
+    if (addReceived) params.received = source;
+    if (fillRport) params.rport = String(inbound.source.port);
+    const stamped = [{ ...top, params }, ...vias.slice(1)];
+    req.headers[index] = { name: 'Via', value: stamped.map(formatVia).join(', ') };
   }
-  if (rportAsked && (top.params.rport === null || top.params.rport === '')) {
-    top.params.rport = String(inbound.source.port);
-    changed = true;
-  }
-  if (changed) req.headers[index] = { name: 'Via', value: vias.map(formatVia).join(', ') };
   return true;
 }
 
