@@ -14,8 +14,8 @@
  * Bad input never takes it down (S8.1).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startJsonHttpServer } from '../../server/http/json-http-server.ts';
 import type { ScsStatus, SwitchoverResult } from './status.ts';
 import { renderStatusPage } from './status-page.ts';
 
@@ -47,46 +47,14 @@ export interface ScsApi {
 const MAX_BODY = 16 * 1024;
 
 export function startScsApi(options: ScsApiOptions): ScsApi {
-  const sockets = new Set<Socket>();
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-    handle(req, res, options).catch((err: unknown) =>
+  return startJsonHttpServer({
+    host: options.host,
+    port: options.port,
+    handle: (req, res) => handle(req, res, options),
+    onHandlerError: (res, err) =>
       send(res, 500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` }),
-    );
+    onReady: options.onReady,
   });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const body = JSON.stringify({ error: `bad request: ${err.message}` });
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
-    );
-  });
-  let ready = false;
-  server.once('error', (err) => {
-    if (!ready) options.onReady(err);
-  });
-  server.listen(options.port, options.host, () => {
-    ready = true;
-    options.onReady();
-  });
-  return {
-    port: () => (server.address() as AddressInfo | null)?.port ?? 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: ScsApiOptions): Promise<void> {

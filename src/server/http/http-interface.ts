@@ -7,9 +7,9 @@
  * handler, a provider that throws gets a 500 naming the path, and every error reaches a response or a closed
  * socket, never the process.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { startJsonHttpServer } from './json-http-server.ts';
 
 export interface HttpProviders {
   sipServer(): object;
@@ -54,65 +54,13 @@ const MAX_TARGET = 2048;
 
 export function startHttpInterface(options: HttpInterfaceOptions): HttpInterface {
   const { providers, metrics } = options;
-  const sockets = new Set<Socket>();
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-    handle(req, res, providers, metrics).catch((err: unknown) =>
-      fail(res, 500, `internal error: ${errorText(err)}`),
-    );
+  return startJsonHttpServer({
+    host: options.host,
+    port: options.port,
+    handle: (req, res) => handle(req, res, providers, metrics),
+    onHandlerError: (res, err) => fail(res, 500, `internal error: ${errorText(err)}`),
+    onReady: options.onReady,
   });
-  // A status page is read by people and scrapers: slow or stalled clients are cut off.
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
-
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    // Malformed HTTP (node's parser refused it): answer 400 if the socket can still take it.
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const body = JSON.stringify({ error: `bad request: ${err.message}` });
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
-    );
-  });
-
-  let ready = false;
-  server.once('error', (err) => {
-    if (!ready) {
-      ready = true;
-      options.onReady(err);
-    }
-  });
-  // After start, an error of the listening socket must not crash the process: it is reported once above.
-  server.on('error', () => {});
-  server.listen(options.port, options.host, () => {
-    ready = true;
-    options.onReady();
-  });
-
-  return {
-    port: () => {
-      const a = server.address();
-      return a !== null && typeof a === 'object' ? (a as AddressInfo).port : 0;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) {
-          for (const s of sockets) s.destroy();
-          resolve();
-          return;
-        }
-        server.close(() => resolve());
-        // Idle keep-alive connections would hold close() open.
-        for (const s of sockets) s.destroy();
-      }),
-  };
 }
 
 async function handle(
