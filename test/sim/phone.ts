@@ -3,14 +3,13 @@
  * calls through the server (INVITE, ACK of the 2xx, BYE after a hold time).
  */
 import type { SimNode } from '../../src/runtime/sim/node.ts';
-import { createRequest } from '../../src/sip/message/build.ts';
-import { getCallId, getContacts, getCSeq, getTo } from '../../src/sip/message/headers.ts';
-import type { HeaderField, SipResponse } from '../../src/sip/message/types.ts';
-import { parseUri } from '../../src/sip/message/uri.ts';
+import { getCSeq } from '../../src/sip/message/headers.ts';
+import type { SipResponse } from '../../src/sip/message/types.ts';
 import { TransactionLayer } from '../../src/sip/transaction/layer.ts';
 import { SipTransport } from '../../src/sip/transport/transport.ts';
 import type { Destination } from '../../src/sip/transport/types.ts';
 import { SimpleUas } from '../../src/sip/ua/uas.ts';
+import { PhoneMessages } from './phone-messages.ts';
 
 export interface CallResult {
   dialed: string;
@@ -22,7 +21,7 @@ export class SimPhone {
   readonly uac: TransactionLayer;
   readonly results: CallResult[] = [];
   private readonly transport: SipTransport;
-  private seq = 1;
+  private readonly messages: PhoneMessages;
 
   constructor(
     private readonly node: SimNode,
@@ -51,6 +50,7 @@ export class SimPhone {
       answerAfterMs: opts.answerAfterMs ?? 200,
       rejectInviteWith: opts.rejectWith,
     });
+    this.messages = new PhoneMessages(dn, host, server, () => this.uac.newBranch());
     this.uac = new TransactionLayer({
       clock: node.clock,
       random: node.random,
@@ -62,50 +62,14 @@ export class SimPhone {
     });
   }
 
-  private headers(
-    method: string,
-    callId: string,
-    to: string,
-    toTag?: string,
-    seq = this.seq++,
-  ): HeaderField[] {
-    const host = this.node.hosts[0]!;
-    return [
-      { name: 'Via', value: `SIP/2.0/UDP ${host}:5060;branch=${this.uac.newBranch()};rport` },
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'From', value: `<sip:${this.dn}@${host}>;tag=${callId.slice(0, 8)}` },
-      { name: 'To', value: `<sip:${to}@${this.server.host}>${toTag ? `;tag=${toTag}` : ''}` },
-      { name: 'Call-ID', value: callId },
-      { name: 'CSeq', value: `${seq} ${method}` },
-      { name: 'Contact', value: `<sip:${this.dn}@${host}:5060>` },
-    ];
-  }
-
   register(expires = 300): void {
-    const callId = `reg-${this.node.random.hex(8)}`;
-    const req = createRequest({
-      method: 'REGISTER',
-      uri: parseUri(`sip:${this.server.host}`)!,
-      headers: [...this.headers('REGISTER', callId, this.dn), { name: 'Expires', value: String(expires) }],
-    });
+    const req = this.messages.register(`reg-${this.node.random.hex(8)}`, expires);
     this.uac.sendRequest(req, this.server, { onResponse() {}, onTimeout() {}, onTransportError() {} });
   }
 
   /** Calls `dialed`; once answered, hangs up after holdMs. */
   call(dialed: string, holdMs: number): void {
-    const callId = `call-${this.node.random.hex(10)}`;
-    const sdp = Buffer.from(
-      `v=0\r\no=p 1 1 IN IP4 ${this.node.hosts[0]}\r\ns=-\r\nc=IN IP4 ${this.node.hosts[0]}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n`,
-    );
-    const invite = createRequest({
-      method: 'INVITE',
-      uri: parseUri(`sip:${dialed}@${this.server.host}`)!,
-      headers: [
-        ...this.headers('INVITE', callId, dialed),
-        { name: 'Content-Type', value: 'application/sdp' },
-      ],
-      body: sdp,
-    });
+    const invite = this.messages.invite(dialed, `call-${this.node.random.hex(10)}`);
     let answered = false;
     this.uac.sendRequest(invite, this.server, {
       onResponse: (res) => {
@@ -125,26 +89,11 @@ export class SimPhone {
   }
 
   private ack(ok: SipResponse): void {
-    const contacts = getContacts(ok);
-    const target = contacts !== '*' && contacts[0] ? contacts[0].uri : parseUri(`sip:${this.server.host}`)!;
-    const to = getTo(ok);
-    const toUser = 'user' in to.uri ? (to.uri.user ?? '') : '';
-    const ack = createRequest({
-      method: 'ACK',
-      uri: target,
-      headers: this.headers('ACK', getCallId(ok), toUser, to.params.tag ?? undefined, getCSeq(ok).seq),
-    });
-    this.transport.sendRequest(ack, this.server);
+    this.transport.sendRequest(this.messages.ack(ok), this.server);
   }
 
   private bye(dialed: string, ok: SipResponse): void {
-    const contacts = getContacts(ok);
-    const target = contacts !== '*' && contacts[0] ? contacts[0].uri : parseUri(`sip:${this.server.host}`)!;
-    const bye = createRequest({
-      method: 'BYE',
-      uri: target,
-      headers: this.headers('BYE', getCallId(ok), dialed, getTo(ok).params.tag ?? undefined),
-    });
+    const bye = this.messages.bye(ok, dialed);
     this.uac.sendRequest(bye, this.server, {
       onResponse: (res) => {
         if (res.status >= 200)

@@ -6,14 +6,13 @@
  * call across a failover.
  */
 import type { SimNode } from '../../../src/runtime/sim/node.ts';
-import { createRequest } from '../../../src/sip/message/build.ts';
-import { getCallId, getContacts, getCSeq, getTo } from '../../../src/sip/message/headers.ts';
-import type { HeaderField, SipResponse } from '../../../src/sip/message/types.ts';
-import { parseUri } from '../../../src/sip/message/uri.ts';
+import { getCSeq } from '../../../src/sip/message/headers.ts';
+import type { SipResponse } from '../../../src/sip/message/types.ts';
 import { TransactionLayer } from '../../../src/sip/transaction/layer.ts';
 import { SipTransport } from '../../../src/sip/transport/transport.ts';
 import type { Destination } from '../../../src/sip/transport/types.ts';
 import { SimpleUas } from '../../../src/sip/ua/uas.ts';
+import { PhoneMessages } from '../phone-messages.ts';
 
 export type Outcome =
   | 'pending'
@@ -58,7 +57,7 @@ export class WorldPhone {
   private readonly uac: TransactionLayer;
   private readonly transport: SipTransport;
   private readonly host: string;
-  private seq = 1;
+  private readonly messages: PhoneMessages;
   private stopCallsAt = 0;
 
   constructor(
@@ -68,6 +67,7 @@ export class WorldPhone {
     private readonly opts: WorldPhoneOptions,
   ) {
     this.host = node.hosts[0]!;
+    this.messages = new PhoneMessages(dn, this.host, server, () => this.uac.newBranch());
     this.transport = new SipTransport({
       net: node.net,
       clock: node.clock,
@@ -145,31 +145,8 @@ export class WorldPhone {
     this.next();
   }
 
-  private headers(
-    method: string,
-    callId: string,
-    to: string,
-    toTag?: string,
-    seq = this.seq++,
-  ): HeaderField[] {
-    return [
-      { name: 'Via', value: `SIP/2.0/UDP ${this.host}:5060;branch=${this.uac.newBranch()};rport` },
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'From', value: `<sip:${this.dn}@${this.host}>;tag=${callId.slice(-8)}` },
-      { name: 'To', value: `<sip:${to}@${this.server.host}>${toTag ? `;tag=${toTag}` : ''}` },
-      { name: 'Call-ID', value: callId },
-      { name: 'CSeq', value: `${seq} ${method}` },
-      { name: 'Contact', value: `<sip:${this.dn}@${this.host}:5060>` },
-    ];
-  }
-
   register(expires = 300): void {
-    const callId = `reg-${this.dn}-${this.node.random.hex(8)}`;
-    const req = createRequest({
-      method: 'REGISTER',
-      uri: parseUri(`sip:${this.server.host}`)!,
-      headers: [...this.headers('REGISTER', callId, this.dn), { name: 'Expires', value: String(expires) }],
-    });
+    const req = this.messages.register(`reg-${this.dn}-${this.node.random.hex(8)}`, expires);
     this.uac.sendRequest(req, this.server, { onResponse() {}, onTimeout() {}, onTransportError() {} });
   }
 
@@ -186,18 +163,7 @@ export class WorldPhone {
       outcome: 'pending',
     };
     this.placed.set(callId, c);
-    const sdp = Buffer.from(
-      `v=0\r\no=p 1 1 IN IP4 ${this.host}\r\ns=-\r\nc=IN IP4 ${this.host}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n`,
-    );
-    const invite = createRequest({
-      method: 'INVITE',
-      uri: parseUri(`sip:${dialed}@${this.server.host}`)!,
-      headers: [
-        ...this.headers('INVITE', callId, dialed),
-        { name: 'Content-Type', value: 'application/sdp' },
-      ],
-      body: sdp,
-    });
+    const invite = this.messages.invite(dialed, callId);
     this.uac.sendRequest(invite, this.server, {
       onResponse: (res) => {
         if (res.status < 200) return;
@@ -220,26 +186,11 @@ export class WorldPhone {
   }
 
   private ack(ok: SipResponse): void {
-    const contacts = getContacts(ok);
-    const target = contacts !== '*' && contacts[0] ? contacts[0].uri : parseUri(`sip:${this.server.host}`)!;
-    const to = getTo(ok);
-    const toUser = 'user' in to.uri ? (to.uri.user ?? '') : '';
-    const ack = createRequest({
-      method: 'ACK',
-      uri: target,
-      headers: this.headers('ACK', getCallId(ok), toUser, to.params.tag ?? undefined, getCSeq(ok).seq),
-    });
-    this.transport.sendRequest(ack, this.server);
+    this.transport.sendRequest(this.messages.ack(ok), this.server);
   }
 
   private bye(c: PlacedCall, ok: SipResponse): void {
-    const contacts = getContacts(ok);
-    const target = contacts !== '*' && contacts[0] ? contacts[0].uri : parseUri(`sip:${this.server.host}`)!;
-    const bye = createRequest({
-      method: 'BYE',
-      uri: target,
-      headers: this.headers('BYE', c.callId, c.dialed, getTo(ok).params.tag ?? undefined),
-    });
+    const bye = this.messages.bye(ok, c.dialed);
     c.byeSentAt = this.node.clock.now();
     this.uac.sendRequest(bye, this.server, {
       onResponse: (res) => {
