@@ -237,11 +237,11 @@ export function renderSection(run: RunInfo, results: readonly TargetResult[]): s
  * The results file with `section` in place of the old section of the same heading (up to the next heading
  * of the same or a higher level), or appended at the end; every other section is kept as it is.
  */
-export function replaceSection(file: string | undefined, section: string): string {
+export function replaceSection(file: string | undefined, section: string, heading = SECTION_HEADING): string {
   const body = `${section.trimEnd()}\n`;
   if (file === undefined || file.trim() === '') return `# Benchmark results\n\n${body}`;
   const lines = file.split('\n');
-  const start = lines.findIndex((l) => l.trimEnd() === SECTION_HEADING);
+  const start = lines.findIndex((l) => l.trimEnd() === heading);
   if (start < 0) return `${file.trimEnd()}\n\n${body}`;
   let end = lines.length;
   for (let i = start + 1; i < lines.length; i++) {

@@ -5,6 +5,7 @@
 import { criteria } from '../calls/criteria.ts';
 import type { Machine } from '../calls/machine.ts';
 import { percentile } from '../calls/percentile.ts';
+import { replaceSection as replaceNamedSection } from '../calls/report.ts';
 import type { CapacityResult, CapacityStep, SystemName } from './capacity.ts';
 import type { HaPlan } from './plan.ts';
 import type { ResyncResult } from './resync.ts';
@@ -265,20 +266,7 @@ export function renderSection(run: HaRunInfo, r: HaResults): string {
   return out.join('\n');
 }
 
+/** bench/RESULTS.md with this section in place of its old version (every other section kept). */
 export function replaceSection(file: string | undefined, section: string): string {
-  const body = `${section.trimEnd()}\n`;
-  if (file === undefined || file.trim() === '') return `# Benchmark results\n\n${body}`;
-  const lines = file.split('\n');
-  const start = lines.findIndex((l) => l.trimEnd() === SECTION_HEADING);
-  if (start < 0) return `${file.trimEnd()}\n\n${body}`;
-  let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) {
-    if (/^#{1,2} /.test(lines[i]!)) {
-      end = i;
-      break;
-    }
-  }
-  const before = lines.slice(0, start).join('\n').trimEnd();
-  const after = lines.slice(end).join('\n').trim();
-  return `${before ? `${before}\n\n` : ''}${body}${after ? `\n${after}\n` : ''}`;
+  return replaceNamedSection(file, section, SECTION_HEADING);
 }
