@@ -89,6 +89,18 @@ export async function runServer(argv: string[]): Promise<number> {
     return 1;
   }
 
+  let stopRequested: ((reason: string, code?: number) => void) | undefined;
+  /**
+   * A stop asked before the stop machinery exists — a SIGTERM from the LCA while the server is still starting,
+   * or its HA port failing — is kept and carried out as soon as the start is complete (a clean exit, code 0).
+   */
+  let earlyStop: { reason: string; code: number } | undefined;
+  const requestStop = (reason: string, code = 0): void => {
+    if (stopRequested) stopRequested(reason, code);
+    else earlyStop ??= { reason, code };
+  };
+  process.once('SIGINT', () => requestStop('SIGINT'));
+  process.once('SIGTERM', () => requestStop('SIGTERM'));
   const clock = new NodeClock();
   const net = new NodeNet();
   const random = new NodeRandom();
@@ -157,13 +169,6 @@ export async function runServer(argv: string[]): Promise<number> {
 
   let ha: HaNode | undefined;
   let lca: LcaAppClient | undefined;
-  let stopRequested: ((reason: string, code?: number) => void) | undefined;
-  /** A stop asked before the stop machinery exists (the HA port failing during the start). */
-  let earlyStop: { reason: string; code: number } | undefined;
-  const requestStop = (reason: string, code = 0): void => {
-    if (stopRequested) stopRequested(reason, code);
-    else earlyStop ??= { reason, code };
-  };
   if (inPair && gate) {
     ha = new HaNode({
       net,
@@ -323,7 +328,5 @@ export async function runServer(argv: string[]): Promise<number> {
     };
     stopRequested = stop;
     if (earlyStop) stop(earlyStop.reason, earlyStop.code);
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
   });
 }
