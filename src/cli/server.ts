@@ -217,7 +217,7 @@ export async function runServer(argv: string[]): Promise<number> {
         if (lastReady !== undefined) logger.event('10-20012', { app: appName, ready: s.readyForSwitchover });
         lastReady = s.readyForSwitchover;
       }
-      lca?.report(s.status === 'Stopped' ? 'Stopped' : 'Running', gate.role, {
+      lca?.report(s.status === 'Initializing' ? 'Running' : s.status, gate.role, {
         haLink: s.haLink,
         callsPendingSync: s.callsPendingSync,
         readyForSwitchover: s.readyForSwitchover,
@@ -265,6 +265,8 @@ export async function runServer(argv: string[]): Promise<number> {
       clock.setTimer(1000, tick);
     };
     tick();
+    // A monitor's verdict goes to the SCS at once: ServiceUnavailable is what makes it switch over (SPEC S5).
+    server.health.onChange(report);
   }
 
   let httpError: Error | undefined;

@@ -21,6 +21,7 @@ import type { Inbound } from '../sip/transport/types.ts';
 import { B2bua, type B2buaHooks } from './b2bua/b2bua.ts';
 import type { ServerContext } from './context.ts';
 import { FloodGuard } from './flood-guard.ts';
+import { type HealthProblem, ServiceHealth } from './health.ts';
 import { OosChecker } from './oos/oos-checker.ts';
 import { createRegistrarDigest } from './registrar/realm.ts';
 import { Registrar } from './registrar/registrar.ts';
@@ -53,6 +54,8 @@ export interface SipServerStatus extends HaStatus {
   role: string;
   status: 'Initializing' | 'Running' | 'ServiceUnavailable' | 'Stopped';
   sipListener: { address: string; port: number; open: boolean; failed: boolean };
+  /** Why the server reports ServiceUnavailable (SPEC S5, S6.2); empty while it can give service. */
+  problems: HealthProblem[];
   calls: number;
   contacts: number;
   sip: { received: number; sent: number; parseErrors: number; floodDrops: number };
@@ -74,6 +77,8 @@ export class SipServer {
   readonly b2bua: B2bua;
   readonly oos: OosChecker;
   readonly flood: FloodGuard;
+  /** The monitors' conditions: any failing one makes a Running server report ServiceUnavailable. */
+  readonly health = new ServiceHealth();
   private readonly transport: SipTransport;
   private readonly ctx: ServerContext;
   private config: Config;
@@ -247,13 +252,14 @@ export class SipServer {
     return {
       application: this.opts.app,
       role: this.gate.role,
-      status: this.state,
+      status: this.state === 'Running' && !this.health.ok ? 'ServiceUnavailable' : this.state,
       sipListener: {
         address: this.ctx.local.host,
         port: this.ctx.local.port,
         open: this.listening,
         failed: this.listenerFailed,
       },
+      problems: this.health.problems(),
       calls: this.store.callCount,
       contacts: this.store.contactCount,
       ...this.haStatus(),
