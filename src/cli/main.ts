@@ -3,6 +3,7 @@
  * layer that does the work. Subcommands not built yet are listed as such, so `duet help` always tells the
  * truth about what works today.
  */
+import { runAlarms } from './alarms.ts';
 import { runConfig } from './config.ts';
 import { runLca } from './lca.ts';
 import { runScs } from './scs.ts';
@@ -56,6 +57,12 @@ const commands: Command[] = [
     summary: 'switch a pair over: duet switchover --config FILE [--pair NAME] [--when-ready]',
     available: true,
     run: runSwitchover,
+  },
+  {
+    name: 'alarms',
+    summary: 'list the alarms the SCS raised, or clear one: duet alarms --config FILE [clear ID]',
+    available: true,
+    run: runAlarms,
   },
   {
     name: 'config',

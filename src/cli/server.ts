@@ -14,9 +14,12 @@ import { HaNode } from '../ha/ha-node.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { LcaAppClient } from '../mgmt/lca/app-client.ts';
 import { linkSecretOf } from '../mgmt/lca/secret.ts';
+import { NodeHostAddresses } from '../runtime/node/host-addresses.ts';
 import { NodeClock, NodeNet, NodeRandom } from '../runtime/node/index.ts';
+import { startCtiService } from '../server/cti/service.ts';
 import { startHttpInterface } from '../server/http/http-interface.ts';
 import { createServerMetrics } from '../server/http/metrics.ts';
+import { Monitors } from '../server/monitor/monitors.ts';
 import { attachPersistence, restoreContacts } from '../server/registrar/attach-persistence.ts';
 import { SqliteContactPersistence } from '../server/registrar/sqlite-persistence.ts';
 import { SipServer } from '../server/sip-server.ts';
@@ -154,11 +157,41 @@ export async function runServer(argv: string[]): Promise<number> {
       trunkOverflow: (dn) => trunkStats.overflow(dn),
     },
   });
+  // SPEC S5, S6: network monitoring, Virtual IP control (through the LCA), backup initialization checks.
+  let lca: LcaAppClient | undefined;
+  let peerLinkedAtPromotion = false;
+  const monitors = new Monitors({
+    clock,
+    addresses: new NodeHostAddresses(),
+    logger,
+    health: server.health,
+    config: () => config,
+    app: appName,
+    role: () => server.gate.role,
+    run: inPair
+      ? (script, host, done) =>
+          lca
+            ? lca.runScript(script, host, done)
+            : done({ exitCode: null, timedOut: false, output: 'not run: no LCA link yet' })
+      : undefined,
+    peerLinked: () => peerLinkedAtPromotion,
+    checkSipPort: (done) => server.checkSipPort(done),
+  });
+  const initSip = monitors.initCheck.component('sip');
+  const initModel = monitors.initCheck.component('model');
+  const initHttp = monitors.initCheck.component('http');
+  const initCti = monitors.initCheck.component('cti');
+  monitors.start();
+  gate?.onChange((role) => monitors.roleGiven(role));
+
   // S2.4: a server that starts with no peer still knows every unexpired registration.
   restoreContacts(server.store, persistence, clock.now(), { logger });
   attachPersistence(server.store, persistence, { logger });
+  initModel.ready();
 
   const listenError = await new Promise<Error | undefined>((done) => server.start(done));
+  if (listenError) initSip.failed(`cannot open the SIP port: ${listenError.message}`);
+  else initSip.ready();
   if (listenError && !inPair) {
     // Standalone, a server without its SIP port cannot serve: report (00-04200 is logged) and stop.
     persistence.close();
@@ -167,8 +200,29 @@ export async function runServer(argv: string[]): Promise<number> {
   }
   logger.event('10-10001', { app: appName, mode: server.gate.role, version: '0.1.0' });
 
+  // SPEC S3: the CTI server runs in both roles from the start (the backup takes registrations and queries).
+  const cti = startCtiService({
+    net,
+    clock,
+    config: () => config,
+    app: appName,
+    logger,
+    store: server.store,
+    gate: server.gate,
+    calls: server.b2bua,
+    isInService: (dn) => server.oos.isInService(dn),
+    sipOpen: () => server.status().sipListener.open,
+    version: '0.1.0',
+    onListening: (transport) => {
+      if (transport === 'tcp') initCti.ready();
+    },
+    onListenError: (transport, err) =>
+      initCti.failed(`cannot open the CTI ${transport} port: ${err.message}`),
+  });
+  server.b2bua.onCallEvent((e) => cti.server.onCallEvent(e));
+  server.oos.onChange((c) => cti.server.onDnServiceChange(c.dn, c.inService));
+
   let ha: HaNode | undefined;
-  let lca: LcaAppClient | undefined;
   if (inPair && gate) {
     ha = new HaNode({
       net,
@@ -245,11 +299,16 @@ export async function runServer(argv: string[]): Promise<number> {
           const apply = (): void => {
             gate.set(mode);
             if (from !== mode) logger.event('10-20001', { app: appName, from, to: mode, reason });
+            // The first mode the SCS gives counts even when it is the one the gate started in (Backup).
+            monitors.roleGiven(mode);
             report();
           };
           // A backup made Primary first has the old primary step down, if it is still on the HA link.
-          if (mode === 'Primary' && from === 'Backup') haNode.takeover(apply);
-          else apply();
+          if (mode === 'Primary' && from === 'Backup') {
+            // control-remote-vip-scripts: a peer still on the link is started; it runs its own down script.
+            peerLinkedAtPromotion = haNode.readiness().haLink === 'established';
+            haNode.takeover(apply);
+          } else apply();
         },
         onStop: (reason) => requestStop(reason),
         onConnected: report,
@@ -276,14 +335,16 @@ export async function runServer(argv: string[]): Promise<number> {
       port: app.options.tserver.httpPort,
       providers: {
         // The process id helps an operator (and the failover test) find the process behind a role.
-        sipServer: () => ({ ...server.status(), pid: process.pid }),
+        sipServer: () => ({ ...server.status(), ctiClients: cti.server.clientCount, pid: process.pid }),
         sipTrunkStatistics: () => trunkStats.snapshot(clock.now(), server.oos),
         sipServiceChecker: () => server.oos.snapshot(),
-        tLibClientsStatistics: () => ({ clients: 0 }),
+        tLibClientsStatistics: () => cti.server.statistics(),
       },
       metrics: metrics.registry,
       onReady: (err) => {
         httpError = err;
+        if (err) initHttp.failed(err.message);
+        else initHttp.ready();
         done(h);
       },
     });
@@ -319,11 +380,12 @@ export async function runServer(argv: string[]): Promise<number> {
     const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
+      monitors.stop();
       ha?.stop();
       lca?.close();
       server.stop();
       persistence.close();
-      void http.close().then(() => {
+      void Promise.all([http.close(), cti.stop()]).then(() => {
         logger.event('10-10002', { app: appName, reason: signal });
         done(code);
       });

@@ -8,6 +8,7 @@ import type { dnOptions } from './options/dn.ts';
 import type {
   agentFields,
   alarmFields,
+  ctiClientFields,
   haPairFields,
   hostFields,
   scriptFields,
@@ -32,7 +33,10 @@ export type SipServerApp = {
 
 export type ScriptApp = { name: string; type: 'script' } & ValuesOf<typeof scriptFields>;
 
-export type Application = SipServerApp | ScriptApp;
+/** A CTI client application (SPEC S3): a name and password that T-Library-style clients register with. */
+export type CtiClientApp = { name: string; type: 'cti-client' } & ValuesOf<typeof ctiClientFields>;
+
+export type Application = SipServerApp | ScriptApp | CtiClientApp;
 
 export type HaPair = { name: string } & ValuesOf<typeof haPairFields>;
 

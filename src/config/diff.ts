@@ -10,6 +10,7 @@ import { dnOptions } from './options/dn.ts';
 import {
   agentFields,
   alarmFields,
+  ctiClientFields,
   dnFields,
   haPairFields,
   hostFields,
@@ -81,8 +82,10 @@ export function diffConfig(old: Config, next: Config): ConfigDiff {
       fields(tserverOptions, `${p}.options.TServer`, x.options.tserver, y.options.tserver);
       fields(backupSyncOptions, `${p}.options.backup-sync`, x.options.backupSync, y.options.backupSync);
       fields(logOptions, `${p}.options.log`, x.options.log, y.options.log);
-    } else {
+    } else if (x.type === 'script' && y.type === 'script') {
       fields(scriptFields, p, x, y);
+    } else if (x.type === 'cti-client' && y.type === 'cti-client') {
+      fields(ctiClientFields, p, x, y);
     }
   });
   objects('ha-pairs', old.haPairs, next.haPairs, 'After restart', (p, x, y) => fields(haPairFields, p, x, y));

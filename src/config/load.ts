@@ -12,6 +12,7 @@ import { dnOptions } from './options/dn.ts';
 import {
   agentFields,
   alarmFields,
+  ctiClientFields,
   dnFields,
   haPairFields,
   hostFields,
@@ -30,7 +31,7 @@ export type LoadResult = { ok: true; config: Config } | { ok: false; errors: Con
 
 /** The top-level keys of the file. */
 export const topLevelKeys = ['hosts', 'applications', 'ha-pairs', 'scs', 'dns', 'agents', 'alarms'] as const;
-export const applicationTypes = ['sip-server', 'script'] as const;
+export const applicationTypes = ['sip-server', 'script', 'cti-client'] as const;
 export const serverSections = ['TServer', 'backup-sync', 'log'] as const;
 
 /** Parses YAML text; `fileName` is only used in messages. */
@@ -220,7 +221,7 @@ function parseApplication(
     errors.add(
       path,
       value,
-      `${showValue(value)} is not a mapping: write "type: sip-server" or "type: script" below it`,
+      `${showValue(value)} is not a mapping: write "type: sip-server", "type: script" or "type: cti-client" below it`,
     );
     return { declaredType: undefined, parsed: undefined };
   }
@@ -269,6 +270,10 @@ function parseApplication(
   }
   if (type === 'script') {
     const v = parseSection(scriptFields, value, path, errors, { noun: 'field', extraKeys: ['type'] });
+    return { declaredType: type, parsed: v ? { name, type, ...v } : undefined };
+  }
+  if (type === 'cti-client') {
+    const v = parseSection(ctiClientFields, value, path, errors, { noun: 'field', extraKeys: ['type'] });
     return { declaredType: type, parsed: v ? { name, type, ...v } : undefined };
   }
   if (isUnset(type)) {

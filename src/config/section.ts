@@ -104,7 +104,16 @@ export function parseSection<R extends Registry>(
           `is required: ${spec.type.validValues}`,
         );
       } else {
-        errors.add([...path, ...(issue.path as (string | number)[])], value, issue.message);
+        // Every refusal states the valid values (issue 6): the type's own words when its message lacks them.
+        const valid = spec?.type.validValues;
+        const core = valid?.replace(/\s*\([^)]*\)/g, '');
+        const message =
+          valid === undefined ||
+          issue.message.includes(valid) ||
+          (core !== '' && issue.message.includes(core!))
+            ? issue.message
+            : `${issue.message} (valid: ${valid})`;
+        errors.add([...path, ...(issue.path as (string | number)[])], value, message);
       }
     }
   }

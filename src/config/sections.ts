@@ -8,6 +8,7 @@ import { dnOptions } from './options/dn.ts';
 import {
   agentFields,
   alarmFields,
+  ctiClientFields,
   dnFields,
   haPairFields,
   hostFields,
@@ -63,6 +64,12 @@ export const sections: readonly Section[] = [
     where: 'applications.NAME (type: script)',
     about: 'A script an LCA may run: Virtual IP up/down, alarm reactions. LCAs run nothing else.',
     options: scriptFields,
+  },
+  {
+    id: 'cti-client',
+    where: 'applications.NAME (type: cti-client)',
+    about: 'A CTI client application (agent desktop, router): the name and password it registers with.',
+    options: ctiClientFields,
   },
   {
     id: 'ha-pairs',

@@ -85,12 +85,6 @@ export const logEvents = {
     meaning:
       'A monitor (sip-pass-check, NIC, VIP, trunks OOS, backup init check) made the server unavailable.',
   },
-  '10-10005': {
-    level: 'Alarm',
-    name: 'backup-init-check-failed',
-    template: 'Backup {app}: {component} did not finish initializing within {timeout} s',
-    meaning: 'backup-init-check (seed 002): an internal component did not initialize in time.',
-  },
   '10-10006': {
     level: 'Alarm',
     name: 'backup-sip-port-check-failed',
@@ -271,6 +265,103 @@ export const logEvents = {
     meaning: 'A REGISTER or INVITE failed authentication (SPEC S2.4).',
   },
 
+  // 10-30010..10-30029: Virtual IP scripts, network monitoring, backup initialization checks (src/server/monitor).
+  '10-30010': {
+    level: 'Standard',
+    name: 'vip-script-started',
+    template: 'Virtual IP script {script} run on host {host} ({purpose}, attempt {attempt} of {attempts})',
+    meaning:
+      'control-vip-scripts / sip-iptakeover-monitoring (SPEC S6.1, S5): the server asked an LCA to run a ' +
+      'Virtual IP script.',
+  },
+  '10-30011': {
+    level: 'Standard',
+    name: 'vip-script-attempt-failed',
+    template: 'Virtual IP script {script} attempt {attempt} of {attempts} failed: {reason}',
+    meaning:
+      'The script exited non-zero, did not answer, or the Virtual IP state did not change within ' +
+      'vip-state-change-timeout; it is run again while attempts remain.',
+  },
+  '10-30012': {
+    level: 'Alarm',
+    name: 'vip-script-failed',
+    template:
+      'Virtual IP script {script} declared failed after {attempts} attempts (not run again until the next role change): {reason}',
+    meaning:
+      'SPEC S6.1: every attempt failed. A local script failing also makes the server report ' +
+      'ServiceUnavailable (health condition "vip").',
+  },
+  '10-30013': {
+    level: 'Standard',
+    name: 'vip-script-succeeded',
+    template: 'Virtual IP script {script} done on host {host}: {result} (attempt {attempt})',
+    meaning:
+      'A Virtual IP script did its job: the Virtual IP is where it should be (or the remote run exited 0).',
+  },
+  '10-30014': {
+    level: 'Alarm',
+    name: 'tlib-nic-failure',
+    template: 'T-Library NIC {address} failure detected: {reason}',
+    meaning:
+      "tlib-nic-monitoring (SPEC S5): the address of the server's host is not on an up interface; the server " +
+      'reports ServiceUnavailable (health condition "tlib-nic").',
+  },
+  '10-30015': {
+    level: 'Standard',
+    name: 'tlib-nic-success',
+    template: 'T-Library NIC {address} is up',
+    meaning: 'The T-Library NIC is present again (or at the first check).',
+  },
+  '10-30016': {
+    level: 'Alarm',
+    name: 'backup-init-check-failed',
+    template: 'Backup initialization check failed: {reason}; reporting ServiceUnavailable',
+    meaning:
+      'backup-init-check (SPEC S6.2): a component of this backup failed or did not finish initializing ' +
+      'within backup-init-check-timeout (health condition "backup-init"); the SCS will not promote it.',
+  },
+  '10-30017': {
+    level: 'Standard',
+    name: 'backup-init-check-passed',
+    template: 'Backup initialization check passed: {components}',
+    meaning: 'Every component of this backup reported itself initialized.',
+  },
+  '10-30018': {
+    level: 'Standard',
+    name: 'backup-sip-port-check',
+    template: 'Backup SIP port check on {address}:{port}: {result}',
+    meaning:
+      'backup-sip-port-check (SPEC S6.2): the backup opened the SIP port, processed nothing and closed it at ' +
+      'once (or could not open it: ServiceUnavailable).',
+  },
+
+  // 10-30030..10-30049: sip-pass-check and trunk/MSML out of service (src/server/monitor).
+  '10-30030': {
+    level: 'Standard',
+    name: 'sip-traffic-resumed',
+    template: 'SIP traffic received again after {seconds} s; sip-pass-check no longer fails',
+    meaning: 'sip-pass-check: a SIP message arrived while the check failed (seeds 000, 001).',
+  },
+  '10-30031': {
+    level: 'Standard',
+    name: 'sip-pass-check-timeout-doubled',
+    template:
+      'Primary again without SIP traffic since giving it up (double switchover): sip-pass-check timeout is now {seconds} s ({multiplier}x)',
+    meaning: 'sip-pass-check: the double-switchover rule doubles the effective timeout, up to 4x (seed 001).',
+  },
+  '10-30032': {
+    level: 'Standard',
+    name: 'services-recheck',
+    template: 'All {kind} DNs that count are out of service ({count}); probing them once more',
+    meaning:
+      'switchover-on-trunks-oos / switchover-on-msml-oos: the re-check before ServiceUnavailable (seed 000).',
+  },
+  '10-30033': {
+    level: 'Standard',
+    name: 'services-available-again',
+    template: 'A {kind} DN that counts is in service again ({dn}); no longer reporting ServiceUnavailable',
+    meaning: 'switchover-on-trunks-oos / switchover-on-msml-oos: the condition cleared.',
+  },
   // 10-4xxxx: calls and registrations.
   '10-40001': {
     level: 'Interaction',
@@ -313,6 +404,46 @@ export const logEvents = {
     name: 'call-overflow',
     template: 'Call {connId}: trunk {dn} answered {status}; trying the next trunk',
     meaning: 'sip-error-codes-overflow matched (seed 000).',
+  },
+  '10-40030': {
+    level: 'Interaction',
+    name: 'call-control-request',
+    template: 'Call control {request} by DN {dn} on call {connId}: {outcome}',
+    meaning: 'A third-party call-control request (CTI) was accepted and started.',
+  },
+  '10-40031': {
+    level: 'Interaction',
+    name: 'third-party-call',
+    template: 'Call {connId}: third-party call from DN {dn} to {dest}; ringing the origin phone first',
+    meaning: "RequestMakeCall or RequestInitiateTransfer: the origin DN's phone gets an auto-answer INVITE.",
+  },
+  '10-40032': {
+    level: 'Standard',
+    name: 'call-control-reinvite-failed',
+    template: 'Call {connId}: the re-INVITE to {dn} for {purpose} failed: {status} {reason}',
+    meaning:
+      'A hold, retrieve or transfer could not change the media of a party; the call keeps its media (a ' +
+      'failed transfer ends the call).',
+  },
+  '10-40033': {
+    level: 'Interaction',
+    name: 'call-transferred',
+    template: 'Call {connId}: DN {dn} transferred the call to {to} (consultation call {consultConnId})',
+    meaning: 'RequestCompleteTransfer: the held and the consulted parties are joined.',
+  },
+  '10-40034': {
+    level: 'Standard',
+    name: 'remote-answer-failed',
+    template: 'DN {dn}: the phone refused NOTIFY Event: talk: {status} {reason}',
+    meaning:
+      'RequestAnswerCall on a DN with sip-cti-control=talk: the phone did not accept the remote answer; ' +
+      'check that it supports it.',
+  },
+  '10-40035': {
+    level: 'Interaction',
+    name: 'call-single-step-transferred',
+    template: 'Call {connId}: DN {dn} transferred the call to {dest} (single step)',
+    meaning: 'RequestSingleStepTransfer.',
   },
   '10-40020': {
     level: 'Standard',
@@ -380,18 +511,6 @@ export const logEvents = {
     name: 'script-failed',
     template: 'Script {script} on {host} failed after {attempts} attempts: {reason}',
     meaning: 'vip-state-change-timeout: the script did not change the VIP state; it is not run again.',
-  },
-  '10-60005': {
-    level: 'Alarm',
-    name: 'alarm-raised',
-    template: 'Alarm {alarm} raised by event {eventId} of {app}',
-    meaning: 'An alarm condition matched (SPEC S7).',
-  },
-  '10-60006': {
-    level: 'Standard',
-    name: 'alarm-cleared',
-    template: 'Alarm {alarm} cleared: {by}',
-    meaning: 'By an administrator, by the clear-on event, or by cancel-timeout.',
   },
   '10-60007': {
     level: 'Standard',
@@ -586,6 +705,40 @@ export const logEvents = {
     meaning: 'SPEC S8.1: a malformed or unexpected message from an LCA changes nothing.',
   },
 
+  // 10-63001..10-63099: alarms at the SCS (src/mgmt/scs/alarms.ts).
+  '10-63001': {
+    level: 'Alarm',
+    name: 'alarm-raised',
+    template: 'Alarm {alarm} raised by condition {condition}: event {event} of {app}: {text}',
+    meaning: 'SPEC S7: a log event matched an alarm condition of the config (event-id, app).',
+  },
+  '10-63002': {
+    level: 'Standard',
+    name: 'alarm-cleared',
+    template: 'Alarm {alarm} ({condition}) cleared: {how}',
+    meaning:
+      'SPEC S7: an alarm was cleared by an administrator (CLI, API, status page), by its clear-on event, or ' +
+      'by its cancel-timeout.',
+  },
+  '10-63003': {
+    level: 'Standard',
+    name: 'alarm-reaction-run',
+    template: 'Alarm {alarm} ({condition}): reaction {reaction}: {detail}',
+    meaning: 'SPEC S7: an alarm reaction (switchover, restart, script NAME) was carried out.',
+  },
+  '10-63004': {
+    level: 'Alarm',
+    name: 'alarm-reaction-failed',
+    template: 'Alarm {alarm} ({condition}): reaction {reaction} failed: {reason}',
+    meaning: 'SPEC S7: an alarm reaction could not be carried out (no such pair, LCA down, script failed).',
+  },
+  '10-63005': {
+    level: 'Standard',
+    name: 'alarm-repeated',
+    template: 'Alarm {alarm} ({condition}) raised again by event {event} of {app} ({count} times)',
+    meaning: 'SPEC S7: the event of an alarm that is still raised happened again; its count went up.',
+  },
+
   // 10-7xxxx: CTI clients.
   '10-70001': {
     level: 'Interaction',
@@ -604,6 +757,26 @@ export const logEvents = {
     name: 'cti-client-refused',
     template: 'CTI client from {source} refused: {reason}',
     meaning: 'Wrong password, or a malformed first message.',
+  },
+  '10-70004': {
+    level: 'Interaction',
+    name: 'cti-agent-state',
+    template: 'Agent {agent} on DN {dn}: {status}',
+    meaning:
+      'A CTI request changed an agent state (login, ready, not ready, after-call work, logout); synced.',
+  },
+  '10-70005': {
+    level: 'Standard',
+    name: 'cti-listening',
+    template: 'CTI server listening on {address}:{port} ({transport})',
+    meaning: 'The CTI port (cti-port, TCP) or cti-ws-port (WebSocket) is open; it stays open in both roles.',
+  },
+  '10-70006': {
+    level: 'Alarm',
+    name: 'cti-listener-failed',
+    template: 'CTI listener could not be opened on {address}:{port} ({transport}): {reason}',
+    meaning:
+      'cti-port or cti-ws-port could not be opened (in use, address missing): CTI clients cannot connect.',
   },
 } as const satisfies Record<string, EventSpec>;
 

@@ -26,13 +26,28 @@ export type ServerToLca =
   /** On every change of status or mode, and at least every few seconds (readiness changes). */
   | { type: 'status'; app: string; status: AppStatus; mode: ExecutionMode | null; readiness: Readiness }
   /** A log event of level Standard or Alarm, for alarm conditions at the SCS (SPEC S7). */
-  | { type: 'log-event'; app: string; id: string; params: Record<string, unknown>; time: number };
+  | { type: 'log-event'; app: string; id: string; params: Record<string, unknown>; time: number }
+  /**
+   * Runs a configured Virtual IP script (SPEC S6.1) on `host`: this LCA's own host, or another one (the peer's
+   * down script, control-remote-vip-scripts), relayed through the SCS. Answered by a `script-result`.
+   */
+  | { type: 'run-script'; requestId: string; script: string; host: string };
+
+/** The outcome of a script run, as the LCA that ran it tells it. */
+export interface ScriptOutcome {
+  /** null when the script did not exit by itself (killed on timeout, refused, or could not be reached). */
+  exitCode: number | null;
+  timedOut: boolean;
+  output: string;
+}
 
 export type LcaToServer =
   /** The SCS's decision. The server switches, then reports its new mode in a status message. */
   | { type: 'set-mode'; mode: ExecutionMode; reason: string }
   /** Stop the process cleanly (it reports Stopping, then exits). */
-  | { type: 'stop'; reason: string };
+  | { type: 'stop'; reason: string }
+  /** The answer to the server's `run-script`. */
+  | ({ type: 'script-result'; requestId: string; script: string } & ScriptOutcome);
 
 // ---- LCA <-> SCS ('scs') -----------------------------------------------------------------------------------
 
@@ -62,11 +77,15 @@ export type LcaToScs =
       exitCode: number | null;
       timedOut: boolean;
       output: string;
-    };
+    }
+  /** A server of this host asks for a script of another host (its peer's down script): the SCS relays it. */
+  | { type: 'relay-script'; requestId: string; app: string; script: string; host: string };
 
 export type ScsToLca =
   | { type: 'start-app'; app: string; mode: ExecutionMode | null }
   | { type: 'stop-app'; app: string; reason: string }
   | { type: 'set-mode'; app: string; mode: ExecutionMode; reason: string }
   /** Runs a configured script application of this host (issue: VIP, alarms); nothing else can be run. */
-  | { type: 'run-script'; requestId: string; script: string };
+  | { type: 'run-script'; requestId: string; script: string }
+  /** The answer to a `relay-script` of this LCA (requestId is the LCA's own). */
+  | ({ type: 'script-result'; requestId: string; script: string } & ScriptOutcome);

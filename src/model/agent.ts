@@ -6,6 +6,9 @@ export interface AgentState {
   dn: string;
   status: AgentStatus;
   workMode: string | null;
+  /** A summary of the not-ready reason (the Reasons values joined), null when ready or logged out. */
   reason: string | null;
+  /** The not-ready reasons as the client gave them (T-Library Reasons), when any. */
+  reasons?: Record<string, string>;
   since: number;
 }

@@ -22,7 +22,9 @@ import { B2bua, type B2buaHooks } from './b2bua/b2bua.ts';
 import type { ServerContext } from './context.ts';
 import { FloodGuard } from './flood-guard.ts';
 import { type HealthProblem, ServiceHealth } from './health.ts';
-import { OosChecker } from './oos/oos-checker.ts';
+import { ServicesOosMonitor } from './monitor/services-oos.ts';
+import { SipPassCheck } from './monitor/sip-pass-check.ts';
+import { OosChecker, probedDnTypes } from './oos/oos-checker.ts';
 import { createRegistrarDigest } from './registrar/realm.ts';
 import { Registrar } from './registrar/registrar.ts';
 import { type RoleGate, StandaloneGate } from './role-gate.ts';
@@ -79,6 +81,10 @@ export class SipServer {
   readonly flood: FloodGuard;
   /** The monitors' conditions: any failing one makes a Running server report ServiceUnavailable. */
   readonly health = new ServiceHealth();
+  /** sip-pass-check (SPEC S5): no SIP traffic while every OOS-checked device failed. */
+  readonly passCheck: SipPassCheck;
+  /** switchover-on-trunks-oos / switchover-on-msml-oos (SPEC S5). */
+  readonly servicesOos: ServicesOosMonitor;
   private readonly transport: SipTransport;
   private readonly ctx: ServerContext;
   private config: Config;
@@ -107,11 +113,13 @@ export class SipServer {
       host,
       port: tserver.sipPort,
       onMessage: (msg, inbound) => this.onMessage(msg, inbound),
-      onParseError: (error, inbound, answered) =>
+      onParseError: (error, inbound, answered) => {
+        this.passCheck.received();
         opts.logger.event('10-30001', {
           source: `${inbound.source.host}:${inbound.source.port}`,
           reason: `${error.reason}${answered ? ` (answered ${error.status ?? 400})` : ''}`,
-        }),
+        });
+      },
     });
     this.transactions = new TransactionLayer({
       clock: opts.clock,
@@ -145,6 +153,34 @@ export class SipServer {
       lookupContacts: (dn) => this.registrar.lookup(dn),
       isInService: (dn) => this.oos.isInService(dn),
       hooks: opts.hooks,
+    });
+    this.passCheck = new SipPassCheck({
+      clock: opts.clock,
+      logger: opts.logger,
+      health: this.health,
+      enabled: () => this.app().options.tserver.sipPassCheck,
+      devices: () =>
+        Object.values(this.config.dns)
+          .filter((d) => probedDnTypes.includes(d.type) && d.options.oosCheck > 0)
+          .map((d) => ({
+            dn: d.number,
+            oosCheck: d.options.oosCheck,
+            oosForce: d.options.oosForce,
+            inService: this.oos.isInService(d.number),
+          })),
+    });
+    this.servicesOos = new ServicesOosMonitor({
+      clock: opts.clock,
+      logger: opts.logger,
+      health: this.health,
+      config: () => this.config,
+      app: () => this.app(),
+      isInService: (dn) => this.oos.isInService(dn),
+      probeAgain: (dns) => this.oos.probeAgain(dns),
+    });
+    this.oos.onChange(() => {
+      this.passCheck.evaluate();
+      this.servicesOos.evaluate();
     });
     this.flood = new FloodGuard(opts.clock, () => this.app().options.tserver.sipFloodLimit);
     this.flood.onEpisode((e) => {
@@ -185,7 +221,10 @@ export class SipServer {
         return;
       }
       if (err) {
-        if (err.code === 'EADDRINUSE' && attempt < LISTEN_ATTEMPTS) {
+        if (
+          (err.code === 'EADDRINUSE' && attempt < LISTEN_ATTEMPTS) ||
+          (err.code === 'EADDRNOTAVAIL' && attempt < this.addressWaitAttempts())
+        ) {
           this.opts.clock.setTimer(LISTEN_RETRY_MS, () => this.becomePrimary(done, attempt + 1));
           return;
         }
@@ -210,12 +249,16 @@ export class SipServer {
       this.registrar.start();
       this.oos.start();
       this.b2bua.start();
+      this.passCheck.becomePrimary();
+      this.servicesOos.becomePrimary();
       done();
     });
   }
 
   /** Closes the SIP port and stops every side effect; the state stays in the store. */
   private becomeBackup(reason: string): void {
+    this.passCheck.becomeBackup();
+    this.servicesOos.becomeBackup();
     this.b2bua.stop();
     this.oos.stop();
     this.registrar.stop();
@@ -224,6 +267,41 @@ export class SipServer {
       this.listening = false;
       this.opts.logger.event('10-30004', { address: this.ctx.local.host, port: this.ctx.local.port, reason });
     }
+  }
+
+  /**
+   * With IP Address Takeover (control-vip-scripts) a new primary opens the SIP port on the Virtual IP, which
+   * its up script is bringing to this host at the same moment (SPEC S4.5): EADDRNOTAVAIL is retried for as
+   * long as the script may take in all its attempts (VipControl). Otherwise as briefly as EADDRINUSE.
+   */
+  private addressWaitAttempts(): number {
+    const t = this.app().options.tserver;
+    if (!t.controlVipScripts) return LISTEN_ATTEMPTS;
+    return Math.ceil((3 * t.vipStateChangeTimeout * 1000) / LISTEN_RETRY_MS);
+  }
+
+  /**
+   * backup-sip-port-check (SPEC S6.2): opens the SIP port on a transport of its own that processes nothing,
+   * and closes it at once. `done` gets the error when the port cannot be opened. A primary (port already open
+   * by this server) passes at once.
+   */
+  checkSipPort(done: (err?: NetError) => void): void {
+    if (this.listening) {
+      done();
+      return;
+    }
+    const probe = new SipTransport({
+      net: this.opts.net,
+      clock: this.opts.clock,
+      host: this.ctx.local.host,
+      port: this.app().options.tserver.sipPort,
+      onMessage: () => {},
+      onParseError: () => {},
+    });
+    probe.listen((err) => {
+      if (!err) probe.close();
+      done(err);
+    });
   }
 
   stop(): void {
@@ -240,6 +318,8 @@ export class SipServer {
   reconfigure(config: Config): void {
     this.config = config;
     this.oos.reconfigure();
+    this.passCheck.evaluate();
+    this.servicesOos.evaluate();
   }
 
   /** The SIP port actually bound (differs from sip-port when that is 0, in tests). */
@@ -275,6 +355,7 @@ export class SipServer {
   }
 
   private onMessage(msg: SipMessage, inbound: Inbound): void {
+    this.passCheck.received();
     this.transactions.receive(msg, inbound);
   }
 

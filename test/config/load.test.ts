@@ -179,7 +179,7 @@ describe('errors', () => {
     raw.applications.SIP_A.type = 'sip-sever';
     tserver(raw, 'SIP_B')['sip-port'] = 70000;
     assert.deepEqual(messages(load(raw)), [
-      'applications.SIP_A.type: "sip-sever" is not one of: sip-server, script (did you mean "sip-server"?)',
+      'applications.SIP_A.type: "sip-sever" is not one of: sip-server, script, cti-client (did you mean "sip-server"?)',
       'applications.SIP_B.options.TServer.sip-port: 70000 is not in 1-65535',
     ]);
   });
@@ -321,8 +321,8 @@ describe('cross-reference checks', () => {
       'alarms[1].name: "listener" is already the name of alarms[0]',
       'alarms[1].app: "SIP_Z" is not an application in this file (did you mean "SIP_A"?)',
       'alarms[1].reaction: "SIP_B" is a sip-server application, not a script application',
-      'alarms[2].event-id: 0052029 is not a log event ID like 00-04200',
-      'alarms[2].reaction: "reboot" is not switchover, restart or "script NAME"',
+      'alarms[2].event-id: 0052029 is not a log event ID like 00-04200 (valid: a log event ID: NN-NNNNN, e.g. 00-04200)',
+      'alarms[2].reaction: "reboot" is not switchover, restart or "script NAME" (valid: switchover, restart, or script NAME (NAME: a script application))',
     ]);
   });
 
@@ -385,6 +385,66 @@ describe('ports', () => {
       messages(load(raw)).includes(
         'applications.SIP_B.options.TServer.http-port: port 8080 on 10.0.0.1 is already used by applications.SIP_A.options.TServer.http-port',
       ),
+    );
+  });
+});
+
+describe('cti-client applications (SPEC S3)', () => {
+  test('a name with an optional password; no host needed', () => {
+    const raw = baseEnvironment();
+    raw.applications.Desktop1 = { type: 'cti-client', password: 'desk-pw' };
+    raw.applications.Router1 = { type: 'cti-client' };
+    const r = load(raw);
+    assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
+    assert.deepEqual(r.config.applications.Desktop1, {
+      name: 'Desktop1',
+      type: 'cti-client',
+      password: 'desk-pw',
+    });
+    assert.deepEqual(r.config.applications.Router1, { name: 'Router1', type: 'cti-client' });
+    assert.deepEqual(
+      sipServers(r.config).map((a) => a.name),
+      ['SIP_A', 'SIP_B'],
+      'a CTI client is not a server',
+    );
+  });
+
+  test('unknown fields are refused; a cti-client is not a pair member or a script', () => {
+    const raw = baseEnvironment();
+    raw.applications.Desktop1 = { type: 'cti-client', pasword: 'x', host: 'h1' };
+    raw.applications.Router1 = { type: 'cti-client' };
+    raw['ha-pairs'].PAIR.backup = 'Router1';
+    tserver(raw)['sip-vip-script-up'] = 'Router1';
+    const m = messages(load(raw));
+    assert.ok(
+      m.some((x) => /^applications\.Desktop1\.pasword: unknown field.*did you mean "password"/.test(x)),
+      m.join('\n'),
+    );
+    assert.ok(
+      m.some((x) => /^applications\.Desktop1\.host: unknown field/.test(x)),
+      m.join('\n'),
+    );
+    assert.ok(
+      m.includes('ha-pairs.PAIR.backup: "Router1" is a cti-client application, not a sip-server application'),
+      m.join('\n'),
+    );
+    assert.ok(
+      m.includes(
+        'applications.SIP_A.options.TServer.sip-vip-script-up: "Router1" is a cti-client application, not a script application',
+      ),
+      m.join('\n'),
+    );
+  });
+
+  test('the example has a desktop and a router client', () => {
+    const text = readFileSync(join(root, 'examples/single-host.yaml'), 'utf8');
+    const r = loadConfig(text, 'examples/single-host.yaml');
+    assert.ok(r.ok);
+    assert.deepEqual(
+      Object.values(r.config.applications)
+        .filter((a) => a.type === 'cti-client')
+        .map((a) => a.name),
+      ['Desktop1', 'Router1'],
     );
   });
 });

@@ -278,7 +278,7 @@ describe('booleans', () => {
       tserver(raw)['sip-pass-check'] = bad;
       const shown = /^\d+$/.test(bad) ? bad : `"${bad}"`;
       assert.deepEqual(messages(load(raw)), [
-        `applications.SIP_A.options.TServer.sip-pass-check: ${shown} is not true or false`,
+        `applications.SIP_A.options.TServer.sip-pass-check: ${shown} is not true or false (valid: true, false)`,
       ]);
     });
   }

@@ -105,8 +105,13 @@ describe('through the loader', () => {
   test('an invalid value is refused with the pattern quoted', () => {
     const raw = baseEnvironment();
     tserver(raw)['sip-error-codes-overflow'] = '487,5X3';
-    assert.deepEqual(messages(load(raw)), [
-      'applications.SIP_A.options.TServer.sip-error-codes-overflow: pattern "5X3" is invalid: X may not be followed by a digit',
-    ]);
+    const [message, ...others] = messages(load(raw));
+    assert.deepEqual(others, []);
+    assert.ok(
+      message?.startsWith(
+        'applications.SIP_A.options.TServer.sip-error-codes-overflow: pattern "5X3" is invalid: X may not be followed by a digit (valid: ',
+      ),
+      message,
+    );
   });
 });

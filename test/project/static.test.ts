@@ -36,7 +36,8 @@ const rank: Record<string, number> = {
   server: 4,
   ha: 5,
   mgmt: 6,
-  cli: 7,
+  client: 7,
+  cli: 8,
 };
 
 function* sources(dir: string): Generator<string> {
@@ -68,6 +69,21 @@ test('layers import downward only (DESIGN §2)', () => {
       if (!(to in rank) || rank[to]! > rank[from]! || (rank[to] === rank[from] && to !== from)) {
         violations.push(`${relative(root, file)} imports ${m[1]} (${from} -> ${to})`);
       }
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('the client library (duet/cti) imports only runtime/ and the CTI protocol', () => {
+  const allowed = (target: string) =>
+    layerOf(target) === 'runtime' ||
+    layerOf(target) === 'client' ||
+    target === join(root, 'src/server/cti/protocol.ts');
+  const violations: string[] = [];
+  for (const file of sources(join(root, 'src/client'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+      if (!allowed(resolve(dirname(file), m[1]!))) violations.push(`${relative(root, file)} imports ${m[1]}`);
     }
   }
   assert.deepEqual(violations, []);

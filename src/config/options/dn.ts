@@ -125,6 +125,18 @@ export const dnOptions = {
       'How a call to this device is put on hold: true per RFC 3264 (a=sendonly / a=inactive), false the ' +
       'RFC 2543 way (c=0.0.0.0), which older devices need.',
   },
+  'sip-cti-control': {
+    type: text('a comma list of talk, hold (or empty)', /^\s*((talk|hold)\s*(,\s*(talk|hold)\s*)*)?$/i),
+    defaultText: 'empty (the phone takes no remote control)',
+    takesEffect: 'For the next call',
+    source: 'Duet (Genesys/BroadSoft convention)',
+    appliesTo: phones,
+    description:
+      'What the phone lets the server do by an out-of-dialog NOTIFY: talk (it answers a ringing call on ' +
+      'Event: talk, which RequestAnswerCall needs); hold is accepted for compatibility, but Duet holds a ' +
+      'call by re-INVITE whatever the value. Without talk, RequestAnswerCall on the DN is refused as not ' +
+      'supported.',
+  },
   multisite: {
     type: bool(),
     default: false,

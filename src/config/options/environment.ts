@@ -75,6 +75,19 @@ export const scriptFields = {
   },
 } as const satisfies Registry;
 
+export const ctiClientFields = {
+  password: {
+    type: text('any text'),
+    defaultText: 'NULL (no password)',
+    takesEffect: 'Immediately',
+    source: 'SPEC S3, S8.4',
+    description:
+      'The password a CTI client (agent desktop, router) of this name presents in RequestRegisterClient. ' +
+      "When unset, the server's TServer password applies if that is set, else none is asked. Checked when a " +
+      'client connects; clients already connected stay connected.',
+  },
+} as const satisfies Registry;
+
 export const haPairFields = {
   primary: {
     type: text('the name of a sip-server application'),

@@ -1,47 +1,23 @@
 /**
- * ADDP, the keepalive of a link (SPEC S4.2, `[backup-sync]` addp-*): a peer that vanishes without closing its
- * connection (power loss, cable, partition) leaves TCP silent for many minutes; ADDP notices it in about twice
- * the timeout.
- *
- * What one side does, exactly:
- * - Its polling timeout T is its own `addp.timeout` when above 0; otherwise the `addpRemoteTimeout` the peer
- *   asked for in the handshake when above 0; otherwise it does not poll (effectiveAddpTimeoutMs). Both sides
- *   decide independently, so each may poll the other with its own T.
- * - Life is any frame received (a message, a poll, an answer). Sending does not count: a side that only sends
- *   learns nothing about the peer.
- * - After T of silence (nothing received since the last frame, or since the link opened) it sends one
- *   {type:'addp-poll'}. If anything at all arrives within T after the poll, the silence count restarts from
- *   that frame; if nothing does, the link is closed with 'addp-timeout'. So a dead peer is detected between T
- *   and 2T after the last frame it sent, and a busy link never polls ("ADDP polls only when the link is idle").
- * - A poll received is answered at once with {type:'addp-answer'}, whatever this side's own settings. ADDP
- *   frames are never handed to the application.
- * - Seconds may be fractional (0.3 s); they are rounded to whole milliseconds, at least 1.
- *
- * One timer per link, re-armed lazily: a frame received only records the time, so heavy traffic costs no
- * timer churn.
+ * ADDP on a link (SPEC S4.2, `[backup-sync]` addp-*): the generic keeper of runtime/framing/addp.ts with the
+ * link's frames {type:'addp-poll'} and {type:'addp-answer'}. The timeout a side polls with is its own, else
+ * the one the peer asked for in the handshake (effectiveAddpTimeoutMs); a dead peer closes the link with
+ * 'addp-timeout'.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { type AddpDialect, GenericAddpKeeper } from '../../runtime/framing/addp.ts';
 import type { AddpOptions, LinkMessage } from './types.ts';
+
+export { effectiveAddpTimeoutMs, validateAddpOptions } from '../../runtime/framing/addp.ts';
 
 export const ADDP_POLL = 'addp-poll';
 export const ADDP_ANSWER = 'addp-answer';
 
-/** The polling timeout in ms this side uses (0 = no polls); see the file comment. */
-export function effectiveAddpTimeoutMs(own: AddpOptions | undefined, peerRequestedSeconds: number): number {
-  const seconds = own !== undefined && own.timeout > 0 ? own.timeout : peerRequestedSeconds;
-  return seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
-}
-
-/** Throws a RangeError a user can act on when ADDP options are not usable. */
-export function validateAddpOptions(addp: AddpOptions | undefined): void {
-  if (addp === undefined) return;
-  for (const key of ['timeout', 'remoteTimeout'] as const) {
-    const v = addp[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new RangeError(`link ADDP option ${key}: seconds >= 0 expected (0 = off), got ${String(v)}`);
-    }
-  }
-}
+const linkDialect: AddpDialect<LinkMessage> = {
+  poll: { type: ADDP_POLL },
+  answer: { type: ADDP_ANSWER },
+  kindOf: (msg) => (msg.type === ADDP_POLL ? 'poll' : msg.type === ADDP_ANSWER ? 'answer' : undefined),
+};
 
 export interface AddpKeeperOptions {
   clock: Clock;
@@ -53,69 +29,8 @@ export interface AddpKeeperOptions {
   trace?: AddpOptions['trace'];
 }
 
-export class AddpKeeper {
-  private lastReceived: number;
-  private pollSentAt: number | undefined;
-  private timer: TimerHandle | undefined;
-  private stopped = false;
-
-  constructor(private readonly o: AddpKeeperOptions) {
-    this.lastReceived = o.clock.now();
-    if (o.timeoutMs > 0) this.arm(o.timeoutMs);
-  }
-
-  /**
-   * A frame arrived: it is life. Answers a poll. Returns true when the frame was ADDP's (not for the
-   * application).
-   */
-  onFrame(msg: LinkMessage): boolean {
-    if (this.stopped) return false;
-    this.lastReceived = this.o.clock.now();
-    if (msg.type === ADDP_POLL) {
-      this.o.trace?.('received', 'poll');
-      this.o.send({ type: ADDP_ANSWER });
-      this.o.trace?.('sent', 'answer');
-      return true;
-    }
-    if (msg.type === ADDP_ANSWER) {
-      this.o.trace?.('received', 'answer');
-      return true;
-    }
-    return false;
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(delayMs: number): void {
-    if (this.stopped) return; // send() may have closed the link under us
-    this.timer = this.o.clock.setTimer(delayMs, () => this.fire());
-  }
-
-  private fire(): void {
-    this.timer = undefined;
-    if (this.stopped) return;
-    const now = this.o.clock.now();
-    const t = this.o.timeoutMs;
-    if (this.pollSentAt !== undefined) {
-      if (this.lastReceived < this.pollSentAt) {
-        this.stop();
-        this.o.onDead();
-        return;
-      }
-      this.pollSentAt = undefined;
-    }
-    const silence = now - this.lastReceived;
-    if (silence >= t) {
-      this.pollSentAt = now;
-      this.o.send({ type: ADDP_POLL });
-      this.o.trace?.('sent', 'poll');
-      this.arm(t);
-    } else {
-      this.arm(t - silence);
-    }
+export class AddpKeeper extends GenericAddpKeeper<LinkMessage> {
+  constructor(o: AddpKeeperOptions) {
+    super({ ...o, dialect: linkDialect });
   }
 }

@@ -1,133 +1,34 @@
 /**
- * Framing of a link (SPEC S1): each message is a 4-byte big-endian length followed by that many bytes of UTF-8
- * JSON. TCP is a byte stream, so the decoder reassembles frames split across chunks and splits chunks that
- * carry several frames; the length is checked before the body is buffered, so an oversized or garbage header
- * is refused at once instead of making us hold up to 4 GiB.
+ * Framing of a link (SPEC S1): the generic length-prefixed JSON framing of runtime/framing, with the link's
+ * message check (a JSON object with a string `type`). Any unreadable frame closes the link ('bad-frame').
  */
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame as encodeAnyFrame,
+  FrameDecoder as GenericFrameDecoder,
+  notAnObject,
+} from '../../runtime/framing/frame-codec.ts';
 import type { LinkMessage } from './types.ts';
 
-/** 16 MiB: a missing-call resync batch of 1000 calls fits (SPEC S4.3, seed 004). */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
-
-const HEADER_BYTES = 4;
-/** Fatal: invalid UTF-8 is a bad frame rather than silently replaced characters. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The stream cannot be read any further: the link closes with 'bad-frame' and this detail. */
-export class FrameError extends Error {
-  constructor(readonly detail: string) {
-    super(`bad frame: ${detail}`);
-    this.name = 'FrameError';
-  }
-}
+export { DEFAULT_MAX_FRAME_BYTES, FrameError } from '../../runtime/framing/frame-codec.ts';
 
 /** One Buffer per frame, so that a frame is one write on the connection. */
 export function encodeFrame(msg: LinkMessage): Buffer {
-  const json = JSON.stringify(msg);
-  const bodyBytes = Buffer.byteLength(json, 'utf8');
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
-  frame.writeUInt32BE(bodyBytes, 0);
-  frame.write(json, HEADER_BYTES, 'utf8');
-  return frame;
+  return encodeAnyFrame(msg);
 }
 
 /** Checks what a parsed frame body must be: a JSON object with a string `type`. */
 export function asLinkMessage(value: unknown): LinkMessage | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `the frame is not a JSON object (${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`;
-  }
+  const notObject = notAnObject(value);
+  if (notObject !== undefined) return notObject;
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string') return 'the message has no string "type"';
   return value as LinkMessage;
 }
 
-/**
- * Reassembles frames from the chunks of a TCP stream. Pull-based (push() then next() until undefined), so that
- * a consumer that stops in the middle (the link closed from a handler) leaves the rest unread, and an
- * exception thrown by a handler loses nothing that was already received.
- */
-export class FrameDecoder {
-  private readonly chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Length of the frame whose body we are waiting for; undefined while reading a header. */
-  private bodyLength: number | undefined;
-  private failed: FrameError | undefined;
-
-  /** Largest frame body accepted; may be raised between frames (a link raises it once authenticated). */
-  constructor(public maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
-
-  push(chunk: Uint8Array): void {
-    if (this.failed !== undefined || chunk.length === 0) return;
-    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-    this.buffered += chunk.length;
-  }
-
-  /** The next complete message, or undefined if more bytes are needed. Throws FrameError, then again forever. */
-  next(): LinkMessage | undefined {
-    if (this.failed !== undefined) throw this.failed;
-    if (this.bodyLength === undefined) {
-      if (this.buffered < HEADER_BYTES) return undefined;
-      const length = this.take(HEADER_BYTES).readUInt32BE(0);
-      if (length > this.maxFrameBytes) {
-        return this.fail(
-          `a frame of ${length} bytes is larger than the limit of ${this.maxFrameBytes} bytes`,
-        );
-      }
-      this.bodyLength = length;
-    }
-    if (this.buffered < this.bodyLength) return undefined;
-    const body = this.take(this.bodyLength);
-    this.bodyLength = undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(UTF8.decode(body));
-    } catch (err) {
-      return this.fail(`invalid JSON in a frame of ${body.length} bytes (${(err as Error).message})`);
-    }
-    const msg = asLinkMessage(value);
-    return typeof msg === 'string' ? this.fail(msg) : msg;
-  }
-
-  /** Bytes received and not yet returned as a message (for tests and diagnostics). */
-  get pendingBytes(): number {
-    return this.buffered;
-  }
-
-  private fail(detail: string): never {
-    this.failed = new FrameError(detail);
-    this.chunks.length = 0;
-    this.buffered = 0;
-    throw this.failed;
-  }
-
-  /** Removes and returns the first n buffered bytes (n <= buffered), copying only when they span chunks. */
-  private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    this.buffered -= n;
-    const first = this.chunks[0]!;
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    if (first.length === n) {
-      this.chunks.shift();
-      return first;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0]!;
-      const want = n - filled;
-      if (c.length <= want) {
-        c.copy(out, filled);
-        filled += c.length;
-        this.chunks.shift();
-      } else {
-        c.copy(out, filled, 0, want);
-        this.chunks[0] = c.subarray(want);
-        filled += want;
-      }
-    }
-    return out;
+/** Reassembles link messages from the chunks of a TCP stream (see RawFrameDecoder); any bad frame is fatal. */
+export class FrameDecoder extends GenericFrameDecoder<LinkMessage> {
+  constructor(maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
+    super(asLinkMessage, maxFrameBytes);
   }
 }

@@ -12,7 +12,7 @@ import type { AddpOptions, Link, LinkMessage } from '../../ha/link/types.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { Address, Net } from '../../runtime/net.ts';
 import type { Random } from '../../runtime/random.ts';
-import type { AppStatus, ExecutionMode, Readiness, ServerToLca } from '../protocol.ts';
+import type { AppStatus, ExecutionMode, Readiness, ScriptOutcome, ServerToLca } from '../protocol.ts';
 import { isMode } from './lca.ts';
 
 export interface LcaAppClientOptions {
@@ -52,6 +52,8 @@ export class LcaAppClient {
   private retryTimer: TimerHandle | undefined;
   private lastStatus: StatusMessage | undefined;
   private readonly queued: LogEventMessage[] = [];
+  /** Scripts asked for and not answered yet (SPEC S6.1), by request id. */
+  private readonly scripts = new Map<string, (outcome: ScriptOutcome) => void>();
   private closed = false;
 
   constructor(
@@ -89,8 +91,24 @@ export class LcaAppClient {
     if (this.queued.length > this.maxQueued) this.queued.shift();
   }
 
+  /**
+   * Has the LCA run a configured script application on `host` (its own host, or another through the SCS:
+   * SPEC S6.1). `done` gets the outcome once: the LCA's answer, or exit code null at once when the LCA is
+   * not connected, or when the link is lost before the answer (the caller retries: VipControl).
+   */
+  runScript(script: string, host: string, done: (outcome: ScriptOutcome) => void): void {
+    if (!this.link?.open) {
+      done({ exitCode: null, timedOut: false, output: 'not run: this server is not connected to its LCA' });
+      return;
+    }
+    const requestId = this.random.hex(12);
+    this.scripts.set(requestId, done);
+    this.send(this.link, { type: 'run-script', requestId, script, host });
+  }
+
   /** Stops for good: closes the link, no more reconnects. */
   close(): void {
+    this.failScripts('the server is stopping');
     this.closed = true;
     if (this.retryTimer !== undefined) this.clock.clearTimer(this.retryTimer);
     this.retryTimer = undefined;
@@ -133,6 +151,7 @@ export class LcaAppClient {
         onClose: (link) => {
           if (link !== this.link) return;
           this.link = undefined;
+          this.failScripts('the link to the LCA was lost before the answer');
           if (this.closed) return;
           this.handlers.onDisconnected?.();
           this.retry();
@@ -154,8 +173,23 @@ export class LcaAppClient {
       this.handlers.onSetMode(msg.mode, typeof msg.reason === 'string' ? msg.reason : '');
     } else if (msg.type === 'stop') {
       this.handlers.onStop(typeof msg.reason === 'string' ? msg.reason : '');
+    } else if (msg.type === 'script-result' && typeof msg.requestId === 'string') {
+      const done = this.scripts.get(msg.requestId);
+      if (done === undefined) return; // answered already (link lost), or not ours
+      this.scripts.delete(msg.requestId);
+      done({
+        exitCode: typeof msg.exitCode === 'number' ? msg.exitCode : null,
+        timedOut: msg.timedOut === true,
+        output: typeof msg.output === 'string' ? msg.output : '',
+      });
     }
     // Anything else is from a newer LCA or garbage: ignored (S8.1, it changes nothing).
+  }
+
+  private failScripts(why: string): void {
+    const pending = [...this.scripts.values()];
+    this.scripts.clear();
+    for (const done of pending) done({ exitCode: null, timedOut: false, output: `not answered: ${why}` });
   }
 
   private send(link: Link, msg: ServerToLca): void {

@@ -20,7 +20,15 @@ import type { Logger } from '../../log/logger.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { type Address, formatAddress, type Net } from '../../runtime/net.ts';
 import type { Random } from '../../runtime/random.ts';
-import type { AppReport, AppStatus, ExecutionMode, LcaToScs, LcaToServer, Readiness } from '../protocol.ts';
+import type {
+  AppReport,
+  AppStatus,
+  ExecutionMode,
+  LcaToScs,
+  LcaToServer,
+  Readiness,
+  ScriptOutcome,
+} from '../protocol.ts';
 import { linkSecretOf } from './secret.ts';
 
 // ---- what the LCA needs from the machine ------------------------------------------------------------------
@@ -134,6 +142,9 @@ export class Lca {
   private readonly apps = new Map<string, AppState>();
   private readonly scsLinks = new Set<Link>();
   private readonly serverLinks = new Map<Link, ServerLinkState>();
+  /** Scripts of other hosts asked for by a server of this host, relayed through the SCS (SPEC S6.1). */
+  private readonly relays = new Map<string, { link: Link; requestId: string; script: string }>();
+  private relaySeq = 0;
   private readonly listener: LinkListener;
   private closed = false;
   private onShutdown: (() => void) | undefined;
@@ -402,6 +413,15 @@ export class Lca {
         this.broadcast({ type: 'log-event', app: s.name, id: msg.id, params: msg.params, time: msg.time });
         return;
       }
+      case 'run-script': {
+        const { requestId, script, host } = msg;
+        if (typeof requestId !== 'string' || typeof script !== 'string' || typeof host !== 'string') {
+          this.refuse('run-script', `server ${s.name}`, 'malformed: needs requestId, script and host');
+          return;
+        }
+        this.serverRunScript(s, requestId, script, host);
+        return;
+      }
       default:
         this.logger.debug('LCA: unknown message from a server ignored', { app: s.name, type: msg.type });
     }
@@ -514,7 +534,26 @@ export class Lca {
           this.refuse('run-script', source, 'malformed: needs requestId and script');
           return;
         }
-        this.runScript(link, requestId, script, source);
+        this.runScript(script, source, (r) =>
+          this.sendScs(link, { type: 'script-result', requestId, script, ...r }),
+        );
+        return;
+      }
+      case 'script-result': {
+        // The answer to a script this LCA relayed for one of its servers.
+        const relay = typeof msg.requestId === 'string' ? this.relays.get(msg.requestId) : undefined;
+        if (relay === undefined) return;
+        this.relays.delete(msg.requestId as string);
+        if (relay.link.open) {
+          this.sendServer(relay.link, {
+            type: 'script-result',
+            requestId: relay.requestId,
+            script: relay.script,
+            exitCode: typeof msg.exitCode === 'number' ? msg.exitCode : null,
+            timedOut: msg.timedOut === true,
+            output: typeof msg.output === 'string' ? msg.output : '',
+          });
+        }
         return;
       }
       default:
@@ -613,9 +652,71 @@ export class Lca {
     });
   }
 
-  private runScript(link: Link, requestId: string, name: string, source: string): void {
-    const answer = (r: ScriptResult): void =>
-      this.sendScs(link, { type: 'script-result', requestId, script: name, ...r });
+  /**
+   * A server of this host asks for a Virtual IP script (SPEC S6.1). It may ask only for its own
+   * sip-vip-script-up/-down, or its pair peer's sip-vip-script-down (control-remote-vip-scripts), on the
+   * script's host; one of this host runs here, one of another host is relayed through the SCS to that host's
+   * LCA. Anything else is refused (S8.4: LCAs run only configured scripts, and a server only its own).
+   */
+  private serverRunScript(s: AppState, requestId: string, script: string, host: string): void {
+    const link = s.link;
+    if (link === undefined) return;
+    const answer = (r: ScriptOutcome): void =>
+      this.sendServer(link, { type: 'script-result', requestId, script, ...r });
+    const source = `server ${s.name}`;
+    const why = this.scriptNotAllowed(s.name, script, host);
+    if (why !== undefined) {
+      this.logger.event('10-60008', { action: `run-script ${script}`, source, reason: why });
+      answer({ exitCode: null, timedOut: false, output: `refused: ${why}` });
+      return;
+    }
+    if (host === this.host) {
+      this.runScript(script, source, answer);
+      return;
+    }
+    const scs = [...this.scsLinks].find((l) => l.open);
+    if (scs === undefined) {
+      answer({
+        exitCode: null,
+        timedOut: false,
+        output: `not run: no SCS connected to relay it to host ${host}`,
+      });
+      return;
+    }
+    const relayId = `${this.host}-${++this.relaySeq}`;
+    this.relays.set(relayId, { link, requestId, script });
+    if (this.relays.size > 64) this.relays.delete(this.relays.keys().next().value as string);
+    this.sendScs(scs, { type: 'relay-script', requestId: relayId, app: s.name, script, host });
+  }
+
+  /** Why server `app` may not have `script` run on `host`, or undefined when it may. */
+  private scriptNotAllowed(app: string, script: string, host: string): string | undefined {
+    const apps = this.config.applications;
+    const own = Object.hasOwn(apps, app) ? apps[app] : undefined;
+    if (own?.type !== 'sip-server') return `"${app}" is not a sip-server application`;
+    const allowed = new Set<string>();
+    const t = own.options.tserver;
+    if (t.sipVipScriptUp !== undefined) allowed.add(t.sipVipScriptUp);
+    if (t.sipVipScriptDown !== undefined) allowed.add(t.sipVipScriptDown);
+    const pair = Object.values(this.config.haPairs).find((p) => p.primary === app || p.backup === app);
+    const peerName = pair === undefined ? undefined : pair.primary === app ? pair.backup : pair.primary;
+    const peer = peerName !== undefined && Object.hasOwn(apps, peerName) ? apps[peerName] : undefined;
+    if (peer?.type === 'sip-server' && peer.options.tserver.sipVipScriptDown !== undefined) {
+      allowed.add(peer.options.tserver.sipVipScriptDown);
+    }
+    if (!allowed.has(script)) {
+      return `"${script}" is not a Virtual IP script of ${app} (its sip-vip-script-up/-down, or its peer's sip-vip-script-down)`;
+    }
+    const target = Object.hasOwn(apps, script) ? apps[script] : undefined;
+    if (target?.type !== 'script') return `"${script}" is not a script application`;
+    if (!Object.hasOwn(this.config.hosts, host)) return `"${host}" is not a host of ${this.config.file}`;
+    if (target.host !== undefined && target.host !== host) {
+      return `script "${script}" belongs to host ${target.host}, not ${host}`;
+    }
+    return undefined;
+  }
+
+  private runScript(name: string, source: string, answer: (r: ScriptResult) => void): void {
     const app = Object.hasOwn(this.config.applications, name) ? this.config.applications[name] : undefined;
     let refusal: string | undefined;
     if (app === undefined) refusal = `"${name}" is not an application of ${this.config.file}`;

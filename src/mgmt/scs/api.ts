@@ -5,6 +5,8 @@
  *   GET  /api/status             ScsStatus as JSON
  *   POST /api/switchover         {pair?, whenReady?}  -> 202 {ok, pair, from, to, waitingForReadiness}
  *   POST /api/switchover/cancel  {pair?}              cancels a switchover still waiting for readiness
+ *   GET  /api/alarms             {alarms, cleared}: raised alarms, and the last cleared ones (SPEC S7)
+ *   POST /api/alarms/ID/clear    clears alarm ID by hand -> 200 {ok, alarm}; 404 for an unknown or cleared ID
  *   GET  /healthz                {"status":"ok"}
  *
  * Anything that changes state needs `Authorization: Bearer <scs.token>`: 401 without it or with a wrong one;
@@ -25,6 +27,7 @@ export interface ScsBackend {
   requestSwitchover(pair: string, options: { whenReady: boolean }, source: string): SwitchoverResult;
   cancelSwitchover(pair: string, source: string): SwitchoverResult;
   refused(action: string, source: string, reason: string): void;
+  clearAlarm(id: string, source: string): { ok: true } | { ok: false; reason: string };
 }
 
 export interface ScsApiOptions {
@@ -67,10 +70,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ScsApiOption
     '/healthz': 'GET',
     '/api/switchover': 'POST',
     '/api/switchover/cancel': 'POST',
+    '/api/alarms': 'GET',
   };
-  const allowed = routes[path];
+  const alarmClear = /^\/api\/alarms\/([^/]+)\/clear$/.exec(path);
+  const allowed = alarmClear ? 'POST' : routes[path];
   if (allowed === undefined) {
-    send(res, 404, { error: `no such path ${path}; try /, /api/status, /api/switchover, /healthz` });
+    send(res, 404, {
+      error: `no such path ${path}; try /, /api/status, /api/switchover, /api/alarms, /healthz`,
+    });
     return;
   }
   if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) {
@@ -80,6 +87,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ScsApiOption
   }
   if (path === '/healthz') return send(res, 200, { status: 'ok' });
   if (path === '/api/status') return send(res, 200, statusOf(o));
+  if (path === '/api/alarms') {
+    const st = o.backend.status();
+    return send(res, 200, { alarms: st.alarms, cleared: st.alarmsCleared });
+  }
   if (path === '/') {
     const html = renderStatusPage(statusOf(o));
     res.writeHead(200, {
@@ -94,6 +105,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ScsApiOption
   }
 
   // State-changing requests.
+  if (alarmClear) {
+    const id = decodeURIComponent(alarmClear[1]!);
+    const source = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const denied = authorize(req, o.token());
+    if (denied) {
+      o.backend.refused(`clear alarm ${id}`, source, denied.reason);
+      if (denied.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="duet"');
+      send(res, denied.status, { error: denied.reason });
+      return;
+    }
+    for await (const _ of req) {
+      // The body, if any, says nothing: drained so that the answer can be sent.
+    }
+    const r = o.backend.clearAlarm(id, `API ${source}`);
+    if (r.ok) return send(res, 200, { ok: true, alarm: id });
+    return send(res, 404, { error: r.reason });
+  }
   const cancel = path === '/api/switchover/cancel';
   const action = cancel ? 'switchover cancel' : 'switchover';
   const source = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;

@@ -3,6 +3,7 @@
  * Errors say what to check: the SCS address, whether `duet scs` (or `duet up`) runs.
  */
 import type { Config } from '../../config/config.ts';
+import type { AlarmView } from './alarms.ts';
 import type { ScsStatus } from './status.ts';
 
 /** http://ADDRESS:PORT of the SCS of a configuration (the scs host's address, scs.port). */
@@ -71,4 +72,21 @@ function causeOf(e: unknown): string {
   const err = e as { cause?: { code?: string; message?: string }; message?: string; name?: string };
   if (err?.name === 'TimeoutError') return 'no answer';
   return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
+}
+
+/** GET /api/alarms: the raised alarms and the last cleared ones. */
+export async function fetchAlarms(
+  base: string,
+  timeoutMs = 5000,
+): Promise<{ alarms: AlarmView[]; cleared: AlarmView[] }> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/api/alarms`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    throw new ScsUnreachableError(
+      `cannot reach the SCS at ${base} (${causeOf(e)}); is "duet scs" (or "duet up") running?`,
+    );
+  }
+  if (res.status !== 200) throw new ScsUnreachableError(`${base}/api/alarms answered ${res.status}`);
+  return (await res.json()) as { alarms: AlarmView[]; cleared: AlarmView[] };
 }

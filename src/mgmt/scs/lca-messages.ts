@@ -55,6 +55,18 @@ export function parseLcaMessage(msg: LinkMessage): LcaToScs | string {
         output: typeof msg.output === 'string' ? msg.output : '',
       };
     }
+    case 'relay-script': {
+      const { requestId, app, script, host } = msg;
+      if (
+        typeof requestId !== 'string' ||
+        typeof app !== 'string' ||
+        typeof script !== 'string' ||
+        typeof host !== 'string'
+      ) {
+        return 'relay-script: "requestId", "app", "script" and "host" must be strings';
+      }
+      return { type: 'relay-script', requestId, app, script, host };
+    }
     default:
       return `unknown message type "${String(msg.type)}"`;
   }

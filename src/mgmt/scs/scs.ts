@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { Net } from '../../runtime/net.ts';
 import type { Random } from '../../runtime/random.ts';
 import type { AppReport, ScsToLca } from '../protocol.ts';
+import { type AlarmAction, AlarmEngine, type AlarmOutput } from './alarms.ts';
 import { LcaConnection } from './lca-connection.ts';
 import { parseLcaMessage } from './lca-messages.ts';
 import {
@@ -24,6 +25,7 @@ import {
   type PairOutput,
   pairControllerOptions,
 } from './pair-controller.ts';
+import { ScriptRelay } from './script-relay.ts';
 import type { HostStatus, RecentEvent, ScsStatus, SwitchoverResult } from './status.ts';
 
 export interface ScsOptions {
@@ -69,11 +71,28 @@ export class Scs {
   private readonly recent: RecentEvent[] = [];
   private readonly recentMax: number;
   private started = false;
+  /** Virtual IP scripts a server has run on another host (SPEC S6.1): script-relay.ts. */
+  private readonly relay: ScriptRelay;
+  /** Alarm conditions, alarms and their reactions (SPEC S7): alarms.ts. */
+  private readonly alarms: AlarmEngine;
+  private alarmTimer: TimerHandle | null = null;
+  /** The config in force (reload: alarm conditions take effect at once). */
+  private config: Config;
+  /** Scripts run as alarm reactions, by request id: the alarm and the host that runs it. */
+  private readonly alarmScripts = new Map<string, { alarm: string; host: string; script: string }>();
 
   constructor(options: ScsOptions) {
     this.o = options;
     this.recentMax = options.recentEvents ?? 200;
     const { config } = options;
+    this.config = options.config;
+    this.alarms = new AlarmEngine(() => this.config.alarms);
+    this.relay = new ScriptRelay({
+      random: options.random,
+      send: (host, msg) => this.hosts.get(host)?.conn.send(msg) ?? false,
+      isHost: (host) => this.hosts.has(host),
+      note: (action, source) => this.note('10-60007', { action, source }),
+    });
     for (const name of Object.keys(config.haPairs)) {
       const controller = new PairController({
         ...pairControllerOptions(config, name),
@@ -135,6 +154,8 @@ export class Scs {
       p.timer = null;
       p.timerAt = null;
     }
+    if (this.alarmTimer !== null) this.o.clock.clearTimer(this.alarmTimer);
+    this.alarmTimer = null;
     this.note('10-62012', { reason });
   }
 
@@ -157,6 +178,8 @@ export class Scs {
       hosts,
       events: [...this.recent],
       readOnly: this.o.config.scs.token === undefined,
+      alarms: this.alarms.list(),
+      alarmsCleared: this.alarms.cleared(),
     };
   }
 
@@ -195,6 +218,7 @@ export class Scs {
    * reports them as pending); the token is read by the API per request.
    */
   reconfigure(config: Config): void {
+    this.config = config;
     const now = this.o.clock.now();
     for (const [name, entry] of this.pairs) {
       if (!config.haPairs[name]) continue;
@@ -227,6 +251,19 @@ export class Scs {
     h.introduced = false;
     if (!was) return;
     this.note('10-60002', { host: h.name, reason });
+    this.relay.hostDown(h.name);
+    for (const [id, r] of [...this.alarmScripts]) {
+      if (r.host !== h.name) continue;
+      this.alarmScripts.delete(id);
+      this.applyAlarms(
+        this.alarms.reactionDone(
+          r.alarm,
+          false,
+          `no answer: the LCA of host ${h.name} was lost`,
+          this.o.clock.now(),
+        ),
+      );
+    }
     const now = this.o.clock.now();
     for (const p of this.pairsOnHost(h.name)) this.apply(p, p.controller.hostDown(h.name, now));
   }
@@ -274,12 +311,18 @@ export class Scs {
       }
       case 'log-event': {
         if (!this.belongsTo(h, { app: msg.app })) return;
-        this.remember(msg.time || now, msg.id, msg.app, msg.params);
+        const text = this.remember(msg.time || now, msg.id, msg.app, msg.params);
+        this.applyAlarms(this.alarms.logEvent(msg.app, msg.id, msg.params, text, now));
         const p = this.pairOfApp.get(msg.app);
         if (p) this.apply(p, p.controller.logEvent(msg.app, msg.id, now));
         return;
       }
+      case 'relay-script':
+        this.relay.request(h.name, msg);
+        return;
       case 'script-result':
+        if (this.relay.result(h.name, msg)) return;
+        if (this.alarmScriptResult(h.name, msg)) return;
         // Scripts are asked for by alarm reactions and VIP control, not by this SCS yet: nothing waits.
         return;
     }
@@ -344,10 +387,11 @@ export class Scs {
       id,
       params,
     );
-    this.remember(this.o.clock.now(), id, 'SCS', params);
+    const text = this.remember(this.o.clock.now(), id, 'SCS', params);
+    this.applyAlarms(this.alarms.logEvent('SCS', id, params, text, this.o.clock.now()));
   }
 
-  private remember(time: number, id: string, app: string, params: Record<string, unknown>): void {
+  private remember(time: number, id: string, app: string, params: Record<string, unknown>): string {
     let name = 'unknown-event';
     let level = 'Standard';
     let text = `event ${id}`;
@@ -363,6 +407,128 @@ export class Scs {
     }
     this.recent.push({ time, id, name, level, app, text });
     if (this.recent.length > this.recentMax) this.recent.splice(0, this.recent.length - this.recentMax);
+    return text;
+  }
+
+  // ---- alarms (SPEC S7) --------------------------------------------------------------------------------------
+
+  /** An administrator clears an alarm (API, CLI, status page); `source` names the requester. */
+  clearAlarm(id: string, source: string): { ok: true } | { ok: false; reason: string } {
+    const r = this.alarms.clear(id, source, this.o.clock.now());
+    this.applyAlarms(r);
+    return r.ok ? { ok: true } : { ok: false, reason: r.reason };
+  }
+
+  private applyAlarms(out: AlarmOutput): void {
+    for (const e of out.events) this.note(e.id, e.params as Record<string, string | number | boolean>);
+    // Reactions run after the event that raised them is handled, never inside it (a switchover reaction
+    // re-entering the pair controller that is logging the event).
+    for (const a of out.actions) this.o.clock.setTimer(0, () => this.runReaction(a));
+    if (this.alarmTimer !== null) this.o.clock.clearTimer(this.alarmTimer);
+    this.alarmTimer = null;
+    if (out.wakeAt !== null && this.started) {
+      this.alarmTimer = this.o.clock.setTimer(Math.max(0, out.wakeAt - this.o.clock.now()), () => {
+        this.alarmTimer = null;
+        this.applyAlarms(this.alarms.tick(this.o.clock.now()));
+      });
+    }
+  }
+
+  private reactionDone(a: AlarmAction, ok: boolean, detail: string): void {
+    this.applyAlarms(this.alarms.reactionDone(a.alarm, ok, detail, this.o.clock.now()));
+  }
+
+  private runReaction(a: AlarmAction): void {
+    if (!this.started) return;
+    const app = this.config.applications[a.app];
+    switch (a.type) {
+      case 'switchover': {
+        const entry = this.pairOfApp.get(a.app);
+        if (!entry) {
+          this.reactionDone(a, false, `${a.app} is not a server of an HA pair`);
+          return;
+        }
+        const view = entry.controller.view();
+        if (view.primary !== a.app) {
+          this.reactionDone(
+            a,
+            true,
+            `${a.app} is not the primary of ${view.pair} (${view.primary ?? 'none'}): nothing to do`,
+          );
+          return;
+        }
+        const r = this.requestSwitchover(
+          view.pair,
+          { whenReady: false },
+          `alarm ${a.alarm} (${a.condition})`,
+        );
+        if (r.ok) this.reactionDone(a, true, `switchover of ${r.pair} from ${r.from} to ${r.to}`);
+        else this.reactionDone(a, false, r.reason);
+        return;
+      }
+      case 'restart': {
+        if (app?.type !== 'sip-server') {
+          this.reactionDone(a, false, `${a.app} is not an application an LCA runs`);
+          return;
+        }
+        const h = this.hosts.get(app.host);
+        const sent =
+          h?.introduced === true &&
+          h.conn.send({ type: 'stop-app', app: a.app, reason: `alarm ${a.alarm} (${a.condition}): restart` });
+        if (sent)
+          this.reactionDone(
+            a,
+            true,
+            `${a.app} stopped through the LCA of host ${app.host}; it is started again`,
+          );
+        else this.reactionDone(a, false, `the LCA of host ${app.host} is not connected`);
+        return;
+      }
+      case 'script': {
+        const script = this.config.applications[a.script];
+        if (script?.type !== 'script') {
+          this.reactionDone(a, false, `"${a.script}" is not a script application of the config`);
+          return;
+        }
+        const host =
+          script.host ??
+          (app?.type === 'sip-server' ? app.host : a.app === 'SCS' ? this.config.scs.host : undefined);
+        const h = host === undefined ? undefined : this.hosts.get(host);
+        if (host === undefined || !h) {
+          this.reactionDone(a, false, `no host to run ${a.script} on (set its host)`);
+          return;
+        }
+        const requestId = `alarm-${a.alarm}-${this.o.random.hex(6)}`;
+        if (!h.introduced || !h.conn.send({ type: 'run-script', requestId, script: a.script })) {
+          this.reactionDone(a, false, `the LCA of host ${host} is not connected`);
+          return;
+        }
+        this.alarmScripts.set(requestId, { alarm: a.alarm, host, script: a.script });
+        return;
+      }
+    }
+  }
+
+  private alarmScriptResult(
+    host: string,
+    msg: { requestId: string; script: string; exitCode: number | null; timedOut: boolean; output: string },
+  ): boolean {
+    const r = this.alarmScripts.get(msg.requestId);
+    if (!r || r.host !== host) return false;
+    this.alarmScripts.delete(msg.requestId);
+    const now = this.o.clock.now();
+    const out = msg.output.trim().split('\n').slice(-1)[0] ?? '';
+    if (msg.exitCode === 0) {
+      this.applyAlarms(this.alarms.reactionDone(r.alarm, true, `${r.script} on host ${host} exited 0`, now));
+    } else {
+      const why = msg.timedOut
+        ? 'timed out'
+        : msg.exitCode === null
+          ? `not run${out ? `: ${out}` : ''}`
+          : `exit code ${msg.exitCode}${out ? `: ${out}` : ''}`;
+      this.applyAlarms(this.alarms.reactionDone(r.alarm, false, `${r.script} on host ${host}: ${why}`, now));
+    }
+    return true;
   }
 
   private unknownPair(pair: string): string {

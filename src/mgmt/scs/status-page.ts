@@ -1,8 +1,8 @@
 /**
  * The SCS status page (SPEC S7): one table per pair (each server's host, mode, status, HA link, sync, readiness,
  * calls), whether a switchover is safe now, the hosts' LCA links, recent events. Rendered on the server from
- * the same ScsStatus as /api/status; it reloads itself every few seconds. A switchover button asks for the
- * operator's token (kept in the tab's sessionStorage, sent as a Bearer header; never in a URL or a cookie).
+ * the same ScsStatus as /api/status; it reloads itself every few seconds. The raised alarms, each with a Clear
+ * button. A switchover or clear button asks for the operator's token (kept in the tab's sessionStorage, sent as a Bearer header; never in a URL or a cookie).
  */
 import type { PairView, ServerView } from './pair-controller.ts';
 import type { ScsStatus } from './status.ts';
@@ -15,6 +15,15 @@ export function renderStatusPage(status: ScsStatus): string {
         `<tr><td>${esc(h.host)}</td><td>${esc(h.address)}:${h.lcaPort}</td>` +
         `<td class="${h.lcaConnected ? 'ok' : 'bad'}">${h.lcaConnected ? 'connected' : 'not connected'}</td>` +
         `<td>${h.since ? esc(time(h.since)) : ''}</td><td>${esc(h.lastError ?? '')}</td></tr>`,
+    )
+    .join('\n');
+  const alarms = (status.alarms ?? [])
+    .map(
+      (a) =>
+        `<tr class="bad"><td>${esc(a.id)}</td><td>${esc(a.condition)}</td><td>${esc(a.app)}</td>` +
+        `<td>${esc(a.eventId)}</td><td>${esc(time(a.raisedAt))}</td><td>${a.count}</td>` +
+        `<td>${esc(a.reaction === null ? '-' : `${a.reaction} (${a.reactionState ?? ''})`)}</td><td>${esc(a.text)}</td>` +
+        `<td>${status.readOnly ? '' : `<button onclick="clearAlarm(${attr(a.id)})">Clear</button>`}</td></tr>`,
     )
     .join('\n');
   const events = status.events
@@ -40,6 +49,12 @@ th{background:#f3f3f3}.ok{color:#176617}.bad{color:#b00020}.primary{font-weight:
 <p class="note">Status at ${esc(time(status.time))}; refreshes every 3 s.
 ${status.readOnly ? 'Read-only: no scs.token is configured.' : ''}</p>
 ${pairs || '<p>No HA pairs are configured.</p>'}
+<h2>Alarms</h2>
+${
+  alarms
+    ? `<table><tr><th>id</th><th>condition</th><th>app</th><th>event</th><th>raised</th><th>count</th><th>reaction</th><th>text</th><th></th></tr>\n${alarms}\n</table>`
+    : '<p class="ok">No alarm is raised.</p>'
+}
 <h2>Hosts</h2>
 <table><tr><th>host</th><th>LCA</th><th>link</th><th>since</th><th>last error</th></tr>
 ${hosts}
@@ -58,6 +73,16 @@ async function switchover(pair, whenReady) {
   const body = await r.json().catch(() => ({}));
   if (r.status === 401) sessionStorage.removeItem('duet-token'); else sessionStorage.setItem('duet-token', token);
   alert(r.ok ? 'Switchover of ' + pair + ' started: ' + body.from + ' -> ' + body.to : (body.error || r.statusText));
+  location.reload();
+}
+async function clearAlarm(id) {
+  let token = sessionStorage.getItem('duet-token');
+  if (!token) { token = prompt('Operator token (scs.token)'); if (!token) return; }
+  const r = await fetch('/api/alarms/' + encodeURIComponent(id) + '/clear', { method: 'POST',
+    headers: { authorization: 'Bearer ' + token } });
+  const body = await r.json().catch(() => ({}));
+  if (r.status === 401) sessionStorage.removeItem('duet-token'); else sessionStorage.setItem('duet-token', token);
+  if (!r.ok) alert(body.error || r.statusText);
   location.reload();
 }
 setInterval(() => location.reload(), 3000);

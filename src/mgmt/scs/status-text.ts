@@ -3,6 +3,7 @@
  * sync, readiness for switchover and upgrade, calls), then one plain sentence on whether switching over now is
  * safe; the hosts' LCA links; the recent alarms.
  */
+import type { AlarmView } from './alarms.ts';
 import type { PairView } from './pair-controller.ts';
 import type { ScsStatus } from './status.ts';
 
@@ -22,13 +23,53 @@ export function formatStatus(st: ScsStatus): string {
       ]),
     ).map((l) => `  ${l}`),
   );
+  const raised = st.alarms ?? [];
+  out.push('', raised.length === 0 ? 'Alarms: none raised' : 'Alarms (clear: duet alarms clear ID)');
+  if (raised.length > 0) out.push(...formatAlarmRows(raised).map((l) => `  ${l}`));
   const alarms = st.events.filter((e) => e.level === 'Alarm').slice(-5);
   if (alarms.length > 0) {
-    out.push('', 'Recent alarms');
+    out.push('', 'Recent Alarm-level events');
     for (const e of alarms) out.push(`  ${new Date(e.time).toISOString()} ${e.id} ${e.app}: ${e.text}`);
   }
   if (st.readOnly) out.push('', 'The management API is read-only (no scs.token configured).');
   return `${out.join('\n')}\n`;
+}
+
+/** `duet alarms`: the raised alarms, then the last cleared ones. */
+export function formatAlarms(alarms: AlarmView[], cleared: AlarmView[]): string {
+  const out: string[] = [];
+  if (alarms.length === 0) out.push('No alarm is raised.');
+  else
+    out.push(
+      'Raised alarms (clear one: duet alarms clear ID)',
+      ...formatAlarmRows(alarms).map((l) => `  ${l}`),
+    );
+  const recent = cleared.slice(-5);
+  if (recent.length > 0) {
+    out.push('', 'Recently cleared');
+    for (const a of recent) {
+      out.push(
+        `  ${a.id} ${a.condition} (${a.app}) cleared ${a.clearedAt ? new Date(a.clearedAt).toISOString() : '?'} ${a.clearedBy ?? ''}`,
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function formatAlarmRows(alarms: AlarmView[]): string[] {
+  return table(
+    ['ID', 'CONDITION', 'APP', 'EVENT', 'RAISED', 'COUNT', 'REACTION', 'TEXT'],
+    alarms.map((a) => [
+      a.id,
+      a.condition,
+      a.app,
+      a.eventId,
+      new Date(a.raisedAt).toISOString(),
+      String(a.count),
+      a.reaction === null ? '-' : `${a.reaction} (${a.reactionState ?? ''})`,
+      a.text,
+    ]),
+  );
 }
 
 function pairLines(p: PairView, now: number): string[] {

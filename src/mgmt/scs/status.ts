@@ -2,6 +2,7 @@
  * What the SCS tells about the system (GET /api/status): every pair with its servers, every host with its
  * LCA link, and the recent events. Plain JSON, read by `duet status`, `duet switchover` and the status page.
  */
+import type { AlarmView } from './alarms.ts';
 import type { PairView } from './pair-controller.ts';
 
 export interface HostStatus {
@@ -35,6 +36,10 @@ export interface ScsStatus {
   events: RecentEvent[];
   /** Whether the API accepts state-changing requests (a token is configured). */
   readOnly: boolean;
+  /** Raised alarms, oldest first (SPEC S7). */
+  alarms: AlarmView[];
+  /** The last cleared alarms, newest last. */
+  alarmsCleared: AlarmView[];
 }
 
 export type SwitchoverResult =

@@ -45,6 +45,8 @@ export interface Call {
   createdAt: number;
   /** Which outbound trunks were tried (overflow, S2.7), in order. */
   triedTrunks: string[];
+  /** A consultation call (RequestInitiateTransfer): the ConnID of the call held for it. */
+  consultOf?: ConnID;
 }
 
 export function newConnId(random: Random): ConnID {

@@ -35,4 +35,12 @@ export interface Leg {
   hold: HoldState;
   /** The last SDP this endpoint sent (an offer or answer), kept to bridge re-INVITEs and hold. */
   remoteSdp: string | null;
+  /**
+   * Third-party call control (RFC 3725): the server sent this leg's INVITE although the leg is the caller's
+   * side (the origin phone of a RequestMakeCall, rung with an auto-answer hint). Its INVITE is then in
+   * `sentInvite` until the 2xx is ACKed: the ACK carries the answer SDP, which only the destination gives.
+   */
+  initiatedByServer?: boolean;
+  /** The last SDP this server sent to the endpoint when it chose it itself (hold, retrieve, transfers). */
+  localSdp?: string | null;
 }

@@ -11,4 +11,9 @@ export interface Party {
   dn: string;
   role: PartyRole;
   state: PartyState;
+  /**
+   * The number the party is known by when it is not the DN itself: on a Trunk party, the caller's number
+   * (inbound, the From user part) or the number dialed through the trunk (outbound).
+   */
+  number?: string;
 }

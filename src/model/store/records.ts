@@ -12,7 +12,7 @@ import type { DeviceState } from '../device.ts';
 
 /** The parts of a leg that change over its life. */
 export type LegChanges = Partial<
-  Pick<Leg, 'state' | 'dialog' | 'pendingInvite' | 'sentInvite' | 'hold' | 'remoteSdp'>
+  Pick<Leg, 'state' | 'dialog' | 'pendingInvite' | 'sentInvite' | 'hold' | 'remoteSdp' | 'localSdp'>
 >;
 
 /** The parts of a call that change, other than state, parties, legs and deadline (which have their own records). */

@@ -48,3 +48,36 @@ export function retrieveSdp(sdp: string, original: string): string {
       .join(eol) + eol
   );
 }
+
+/** The session version of the SDP's o= line (RFC 4566 §5.2), or undefined when it has none. */
+export function sdpVersion(sdp: string): number | undefined {
+  const m = /^o=\S+ \S+ (\d+) /m.exec(sdp);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The SDP with its o= session version set to one more than `previous`'s (RFC 3264 §8: a changed offer in a
+ * dialog increments the version of the last SDP sent). Without a version in either, the SDP is unchanged.
+ */
+export function nextVersionOf(sdp: string, previous: string | null | undefined): string {
+  const before = previous ? sdpVersion(previous) : undefined;
+  const own = sdpVersion(sdp);
+  if (own === undefined) return sdp;
+  const next = Math.max(own, before ?? own) + 1;
+  return sdp.replace(/^(o=\S+ \S+ )(\d+)( )/m, `$1${next}$3`);
+}
+
+/**
+ * An answer that rejects every media stream of `offer` (RFC 3264 §6: port 0): what the ACK of a 2xx with an
+ * offer carries when the call it was for failed, just before the BYE.
+ */
+export function rejectingAnswer(offer: string): string {
+  const eol = offer.includes('\r\n') ? '\r\n' : '\n';
+  return (
+    offer
+      .split(/\r?\n/)
+      .filter((l) => l !== '')
+      .map((l) => l.replace(/^m=(\S+) \d+(\/\d+)? /, 'm=$1 0 '))
+      .join(eol) + eol
+  );
+}

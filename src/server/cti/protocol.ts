@@ -64,7 +64,11 @@ interface Req<M extends string> {
 }
 
 export type CtiRequest =
-  | (Req<'RequestRegisterClient'> & { ApplicationName: string; Password?: string })
+  /**
+   * AddpTimeout (seconds, TCP only): the server polls the client after that much silence and closes the
+   * connection when nothing at all arrives within the same time after its poll. 0 or absent: no polls.
+   */
+  | (Req<'RequestRegisterClient'> & { ApplicationName: string; Password?: string; AddpTimeout?: number })
   | (Req<'RequestRegisterAddress'> & { ThisDN: string })
   | (Req<'RequestUnregisterAddress'> & { ThisDN: string })
   | (Req<'RequestAgentLogin'> & {
@@ -183,6 +187,17 @@ export type CtiEvent =
   | (Ev<'EventACK'> & { RequestName: string });
 
 export type CtiEventName = CtiEvent['message'];
+
+// ---- ADDP (keepalive, either direction) ---------------------------------------------------------------------
+
+/**
+ * ADDP frames: either side may send {"message":"AddpPoll"}; the other answers {"message":"AddpAnswer"} at once.
+ * They carry no ReferenceID and are never answered by EventError. Any frame received counts as life.
+ */
+export const CTI_ADDP_POLL = 'AddpPoll';
+export const CTI_ADDP_ANSWER = 'AddpAnswer';
+
+export type CtiAddpMessage = { message: typeof CTI_ADDP_POLL } | { message: typeof CTI_ADDP_ANSWER };
 
 /** Largest frame the server accepts from a client: a request is small; 1 MiB leaves room for user data. */
 export const CTI_MAX_FRAME_BYTES = 1024 * 1024;

@@ -161,6 +161,22 @@ export class OosChecker {
     if (this.running) for (const [dn, m] of this.monitored) if (!before.has(dn)) this.arm(m, 0);
   }
 
+  /**
+   * Probes these DNs again now (the re-check of switchover-on-trunks-oos / -msml-oos, seed 000), each then
+   * going on with its oos-check cycle from this probe. Answers the longest effective oos-force (ms) among
+   * them: by then each of these probes has been answered or has failed. DNs not probed are skipped.
+   */
+  probeAgain(dns: readonly string[]): number {
+    let waitMs = 0;
+    for (const dn of dns) {
+      const m = this.monitored.get(dn);
+      if (m === undefined || m.target === null) continue;
+      waitMs = Math.max(waitMs, m.oosForceS * 1000);
+      if (this.running) this.arm(m, 0);
+    }
+    return waitMs;
+  }
+
   /** Statistics of one probed DN, or undefined when it is not probed. */
   statsOf(dn: string): OosDnStats | undefined {
     const m = this.monitored.get(dn);

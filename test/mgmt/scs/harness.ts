@@ -56,6 +56,8 @@ export class FakeLca {
   readonly apps = new Map<string, AppReport>();
   /** Play the servers: obey start-app, set-mode and stop-app. */
   auto = true;
+  /** How a run-script is answered: a script-result with this exit code after 100 ms, or not at all. */
+  scriptExit: number | 'ignore' = 'ignore';
   listener: LinkListener | null = null;
   private links = new Set<Link>();
   private nextPid = 1000;
@@ -111,6 +113,11 @@ export class FakeLca {
   /** Sends anything to the SCS (bad input tests). */
   sendRaw(msg: LinkMessage): void {
     for (const l of this.links) l.send(msg);
+  }
+
+  /** Relays a log event of one of its servers, as the LCA does (alarm conditions at the SCS). */
+  logEvent(app: string, id: string, params: Record<string, unknown> = {}): void {
+    this.sendRaw({ type: 'log-event', app, id, params, time: this.node.clock.now() });
   }
 
   /** Changes an app's report and relays it, as the LCA does on every change. */
@@ -181,8 +188,21 @@ export class FakeLca {
           this.update(c.app, { process: 'exited', pid: null, status: null, mode: null }),
         );
         return;
-      case 'run-script':
+      case 'run-script': {
+        const exit = this.scriptExit;
+        if (exit === 'ignore') return;
+        clock.setTimer(100, () =>
+          this.sendRaw({
+            type: 'script-result',
+            requestId: c.requestId,
+            script: c.script,
+            exitCode: exit,
+            timedOut: false,
+            output: exit === 0 ? 'done' : 'failed on purpose',
+          }),
+        );
         return;
+      }
     }
   }
 }

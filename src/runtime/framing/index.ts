@@ -1,0 +1,2 @@
+export * from './addp.ts';
+export * from './frame-codec.ts';

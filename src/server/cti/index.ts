@@ -1,0 +1,4 @@
+export * from './call-control.ts';
+export type * from './connection.ts';
+export * from './cti-server.ts';
+export * from './service.ts';
