@@ -158,9 +158,11 @@ test('losing the LCA of the primary host does not leave two primaries (seed 7)',
 test('a restarted LCA does not start a second process of a server that still runs (seed 1286)', () => {
   // The backup host's LCA dies; its server lives on (an orphan) and re-registers with the next LCA, which
   // holds the SCS's start-app meanwhile. Then the primary dies: the orphan, synced, is promoted.
-  // Seed 4 with these faults: the SCS reaches the new LCA before the orphan re-registers (the race of 1286).
+  // Seed 1 with these faults: the SCS reaches the new LCA before the orphan re-registers (the race of 1286).
+  // The seed is picked for that race (the last assertion checks it happened): code that changes the order of
+  // random draws may move the race to another seed.
   const { r, world, events } = runWithEvents({
-    seed: 4,
+    seed: 1,
     faults: [
       { at: 13_000, kind: 'crash-lca-backup', durationMs: 1200 },
       { at: 22_000, kind: 'kill-primary', durationMs: 0 },
