@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot, stopChild } from '../helpers/processes.ts';
+import { until } from '../helpers/until.ts';
 import { freePort } from './harness.ts';
 
 const INIT_TIMEOUT_S = 15;
@@ -52,18 +53,6 @@ async function scsGet<T>(port: number, path: string): Promise<T | undefined> {
     return res.status === 200 ? ((await res.json()) as T) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

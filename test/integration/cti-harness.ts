@@ -11,8 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CtiClient, CtiEvent } from '../../src/client/cti/index.ts';
-import { repoRoot, type Started, startDuet, stopChild } from '../helpers/processes.ts';
-import { freePort, type RunningServer } from './harness.ts';
+import { repoRoot, stopChild } from '../helpers/processes.ts';
+import { until } from '../helpers/until.ts';
+import { freePort, type RunningServer, runServerProcess } from './harness.ts';
+
+export { until };
 
 export const APP = 'Desktop';
 export const APP_PASSWORD = 'desk-pw';
@@ -58,40 +61,14 @@ export async function startCtiServer(setup: CtiSetup): Promise<CtiServer> {
     agents: setup.agents ?? {},
   };
   writeFileSync(configFile, stringify(doc));
-  const launch = async (): Promise<Started> => {
-    const p = startDuet(['server', '--config', configFile, '--app', 'S', '--data-dir', join(dir, 'var')]);
-    await p.waitFor(/"event":"10-10001"/, 20_000);
-    await p.waitFor(/"event":"10-70005"/, 10_000);
-    for (let i = 0; i < 100; i++) {
-      const up = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return p;
-  };
-  const server: CtiServer = {
+  const server = await runServerProcess({
+    configFile,
+    dir,
     sipPort,
     httpPort,
-    ctiPort,
-    dir,
-    configFile,
-    process: await launch(),
-    async get(path) {
-      const res = await fetch(`http://127.0.0.1:${httpPort}${path}`);
-      return res.headers.get('content-type')?.includes('json') ? res.json() : res.text();
-    },
-    stop() {
-      return server.process.stop();
-    },
-    async restart() {
-      await server.process.stop();
-      server.process = await launch();
-    },
-  };
-  return server;
+    readyEvents: [/"event":"10-70005"/],
+  });
+  return Object.assign(server, { ctiPort });
 }
 
 export interface PairStatus {
@@ -186,18 +163,6 @@ export async function distinctPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
-}
-
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Every event a client's user sees, in order. */

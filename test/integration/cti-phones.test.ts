@@ -14,22 +14,10 @@ import type { CallEvent } from '../../src/server/b2bua/call-events.ts';
 import { SipServer } from '../../src/server/sip-server.ts';
 import { runSipp } from '../helpers/processes.ts';
 import { skipUnless } from '../helpers/tools.ts';
+import { until } from '../helpers/until.ts';
 import { finished, freePort, SCENARIOS, sippBackground, stopAllSipps } from './harness.ts';
 
 const skip = skipUnless('sipp');
-
-async function until(
-  what: string,
-  check: () => boolean,
-  detail: () => string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${detail()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('CTI sipp phones against the B2BUA', { skip }, () => {
   let sip: SipServer;
@@ -119,12 +107,12 @@ dns:
     assert.ok(made.ok, JSON.stringify(made));
     const detail = (): string =>
       `${seen().join(', ')}\n${origin.output()}\n${agent.output()}\n${logLines.slice(-8).join('\n')}`;
-    await until('established', () => seen().includes('Established 1001'), detail);
+    await until('established', () => seen().includes('Established 1001'), 10_000, detail);
     assert.deepEqual(seen(), ['Dialing 1001', 'Ringing 1002', 'Established 1002', 'Established 1001']);
     assert.deepEqual(sip.b2bua.holdCall(made.connId, '1001'), { ok: true });
-    await until('held', () => seen().includes('Held 1001'), detail);
+    await until('held', () => seen().includes('Held 1001'), 10_000, detail);
     assert.deepEqual(sip.b2bua.retrieveCall(made.connId, '1001'), { ok: true });
-    await until('retrieved', () => seen().includes('Retrieved 1001'), detail);
+    await until('retrieved', () => seen().includes('Retrieved 1001'), 10_000, detail);
     assert.deepEqual(sip.b2bua.releaseCall(made.connId, '1001'), { ok: true });
     assert.equal(await finished(origin, 10_000), 0, origin.output());
     assert.equal(await finished(agent, 10_000), 0, agent.output());
@@ -142,11 +130,11 @@ dns:
       trunkPort,
     );
     const detail = (): string => `${seen().join(', ')}\n${caller.output()}\n${agent.output()}`;
-    await until('established', () => seen().includes('Established 1003'), detail);
+    await until('established', () => seen().includes('Established 1003'), 10_000, detail);
     const connId = events[0]!.connId;
     assert.equal(events[0]!.otherDn, '5551234');
     assert.deepEqual(sip.b2bua.holdCall(connId, '1003'), { ok: true });
-    await until('held', () => seen().includes('Held 1003'), detail);
+    await until('held', () => seen().includes('Held 1003'), 10_000, detail);
     assert.deepEqual(sip.b2bua.retrieveCall(connId, '1003'), { ok: true });
     assert.equal(await finished(caller, 10_000), 0, caller.output());
     assert.equal(await finished(agent, 10_000), 0, agent.output());

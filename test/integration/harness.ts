@@ -96,9 +96,25 @@ export async function startServer(setup: ServerSetup): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'duet-it-'));
   const configFile = join(dir, 'duet.yaml');
   writeFileSync(configFile, yamlOf(setup, sipPort, httpPort));
+  return runServerProcess({ configFile, dir, sipPort, httpPort });
+}
+
+/**
+ * Runs `duet server --app S` on a config already written, and waits until it serves: its start event, each of
+ * `readyEvents` (e.g. the CTI listener), then the HTTP interface answering.
+ */
+export async function runServerProcess(o: {
+  configFile: string;
+  dir: string;
+  sipPort: number;
+  httpPort: number;
+  readyEvents?: RegExp[];
+}): Promise<RunningServer> {
+  const { configFile, dir, sipPort, httpPort } = o;
   const launch = async (): Promise<Started> => {
     const p = startDuet(['server', '--config', configFile, '--app', 'S', '--data-dir', join(dir, 'var')]);
     await p.waitFor(/"event":"10-10001"/, 20_000);
+    for (const event of o.readyEvents ?? []) await p.waitFor(event, 10_000);
     // The HTTP interface opens right after the start event: wait until it answers.
     for (let i = 0; i < 100; i++) {
       const up = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(

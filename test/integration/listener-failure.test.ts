@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot, stopChild } from '../helpers/processes.ts';
 import { skipUnless } from '../helpers/tools.ts';
+import { until } from '../helpers/until.ts';
 import { freePort, type RunningServer, sippRun } from './harness.ts';
 
 interface ServerStatus {
@@ -27,18 +28,6 @@ async function status(port: number): Promise<ServerStatus | undefined> {
     return (await res.json()) as ServerStatus;
   } catch {
     return undefined;
-  }
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

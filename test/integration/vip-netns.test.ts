@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot } from '../helpers/processes.ts';
 import { findTool, skipUnless } from '../helpers/tools.ts';
+import { until } from '../helpers/until.ts';
 import { SCENARIOS } from './harness.ts';
 
 const VIP = '192.0.2.100';
@@ -142,19 +143,6 @@ async function status(address: string): Promise<Status | undefined> {
     return JSON.parse(p.lines.join('\n')) as Status;
   } catch {
     return undefined;
-  }
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  log = '',
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`${what}: not within ${timeoutMs} ms\n${log}`);
-    await new Promise((r) => setTimeout(r, 150));
   }
 }
 

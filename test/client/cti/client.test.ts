@@ -7,20 +7,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { CtiClient, type CtiClientOptions, CtiError, type CtiEvent } from '../../../src/client/cti/index.ts';
+import { until } from '../../helpers/until.ts';
 import { FakeCtiServer } from './fake-server.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function pair(opts: { password?: string } = {}): Promise<{ a: FakeCtiServer; b: FakeCtiServer }> {
   const a = await new FakeCtiServer({ name: 'SIP_A', role: 'Primary', peerName: 'SIP_B', ...opts }).start();
