@@ -10,6 +10,10 @@
  * primary can still answer or cancel it), and timers as absolute deadlines. What is only transient (the
  * transactions in flight, the 2xx retransmission timers) lives in `runtime` and is rebuilt or not needed after
  * a takeover; the seeds accept that requests in flight during a failure may be lost (SPEC S4.3).
+ *
+ * Third-party call control for the CTI (making, answering, holding, transferring calls) is in call-control.ts,
+ * the re-INVITEs it sends in reinvite.ts, the emission of call events in call-event-emitter.ts; B2bua keeps
+ * their public methods and gives call control a narrow view of the core (CallCore).
  */
 import { matchesOverflowCodes } from '../../config/overflow-codes.ts';
 import type { Call, CallType, ConnID, Deadline } from '../../model/call/call.ts';
@@ -34,8 +38,6 @@ import {
   getTo,
   getTopVia,
 } from '../../sip/message/headers.ts';
-import { parseMessage } from '../../sip/message/parser.ts';
-import { serializeMessage } from '../../sip/message/serializer.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../../sip/message/types.ts';
 import { parseUri } from '../../sip/message/uri.ts';
 import { createCancel } from '../../sip/transaction/derived-request.ts';
@@ -45,24 +47,13 @@ import type { ServerTransaction } from '../../sip/transaction/layer.ts';
 import type { Destination, Inbound } from '../../sip/transport/types.ts';
 import { TwoXxRetransmitter } from '../../sip/ua/two-xx-retransmitter.ts';
 import type { ServerContext } from '../context.ts';
-import type {
-  CallControlErrorKind,
-  CallControlResult,
-  CallEvent,
-  CallEventListener,
-  CallEventType,
-  CtiCallState,
-} from './call-events.ts';
-import {
-  activePartyOf,
-  callStateOfStatus,
-  callsOfDn,
-  type DnCallView,
-  otherDnOf,
-  partyOf,
-} from './party-view.ts';
-import { holdSdp, isHoldSdp, nextVersionOf, rejectingAnswer, retrieveSdp } from './sdp.ts';
-import { contactTarget, type Origin, resolveTarget, type Target, trunkAt } from './targets.ts';
+import { type CallCore, type ControlRuntime, ThirdPartyCallControl } from './call-control.ts';
+import { CallEventEmitter } from './call-event-emitter.ts';
+import type { CallControlResult, CallEvent, CallEventListener, CtiCallState } from './call-events.ts';
+import { ALLOW, bodyText, IGNORE_RESPONSES, parseStored, toText } from './messages.ts';
+import { activePartyOf, callStateOfStatus, type DnCallView, partyOf } from './party-view.ts';
+import { isHoldSdp, rejectingAnswer } from './sdp.ts';
+import { contactTarget, type Origin, resolveTarget, trunkAt } from './targets.ts';
 
 /** What the B2BUA needs from the other services of the server. */
 export interface B2buaDeps {
@@ -86,29 +77,19 @@ export interface B2buaHooks {
 }
 
 /** Transient per-call state: transactions and timers of this process. Not replicated. */
-interface CallRuntime {
+
+/**
+ * Transient per-call state: transactions and timers of this process. Not replicated. (The INVITE client
+ * transactions, ACK bodies, trunk number and media flag are the part call control uses: ControlRuntime.)
+ */
+interface CallRuntime extends ControlRuntime {
   aTx?: InviteServerTransaction;
   aInbound?: Inbound;
   retransmitters: Map<string, TwoXxRetransmitter>;
-  inviteTx: Map<string, InviteClientTransaction>;
   deadlineTimer?: TimerHandle;
   /** Trunks still to try on overflow, in order. */
   trunksLeft: string[];
-  /** The number dialed through the trunks (the call's dialed digits, or a transfer's destination). */
-  trunkNumber?: string;
-  /** ACKs that carried an SDP answer, by "Call-ID CSeq": re-sent as they were for a retransmitted 2xx. */
-  acks: Map<string, string>;
-  /** A hold, retrieve or transfer re-INVITE of this call is in progress. */
-  mediaBusy?: boolean;
 }
-
-/** For a BYE whose outcome changes nothing: the call is already over here. */
-const IGNORE_RESPONSES = { onResponse() {}, onTimeout() {}, onTransportError() {} };
-
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER';
-
-/** DN types that get call events (T-Library parties); never Trunks or services. */
-const CTI_DN_TYPES = new Set(['Extension', 'ACD Position', 'Routing Point', 'ACD Queue']);
 
 export class B2bua {
   private readonly runtime = new Map<ConnID, CallRuntime>();
@@ -117,13 +98,16 @@ export class B2bua {
   /** The reverse of byCallId: each call's SIP Call-IDs, so that a released call's go at once, not by a scan. */
   private readonly callIdsOf = new Map<ConnID, string[]>();
   private rotation = 0;
-  private readonly callEventListeners = new Set<CallEventListener>();
+  private readonly events: CallEventEmitter;
+  private readonly control: ThirdPartyCallControl;
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly deps: B2buaDeps,
   ) {
     ctx.store.onRecord((r) => this.index(r));
+    this.events = new CallEventEmitter(ctx, () => this.deps.hooks);
+    this.control = new ThirdPartyCallControl(ctx, this.callCore(), this.events);
   }
 
   get activeCalls(): number {
@@ -132,8 +116,7 @@ export class B2bua {
 
   /** Call events (T-Library, SPEC S3), one per DN per change, only while this server may act. */
   onCallEvent(listener: CallEventListener): () => void {
-    this.callEventListeners.add(listener);
-    return () => this.callEventListeners.delete(listener);
+    return this.events.onCallEvent(listener);
   }
 
   /** Arms the timers of every call from its synced deadline (at start and on promotion). */
@@ -231,7 +214,7 @@ export class B2bua {
     ctx.logger.event('10-40003', { connId, from: origin.dn, to: dialed });
     this.deps.hooks?.callCreated?.(call);
     if (origin.callType === 'Inbound') this.deps.hooks?.trunkCallStarted?.(origin.dn);
-    this.emit(connId, 'Dialing', origin.dn);
+    this.events.emit(connId, 'Dialing', origin.dn);
     this.route(connId, target);
   }
 
@@ -300,7 +283,7 @@ export class B2bua {
       // The origin phone of a third-party call answers (or repeats its 2xx) after a takeover, or after the
       // INVITE transaction ended while the destination still rang.
       const invite = parseStored(leg.sentInvite.text);
-      if (invite) this.onOriginResponse(found.connId, leg.id, invite, res);
+      if (invite) this.control.onOriginResponse(found.connId, leg.id, invite, res);
       return;
     }
     if (
@@ -365,7 +348,7 @@ export class B2bua {
       return;
     }
     this.addParty(connId, dn, 'Ringing');
-    this.emit(connId, 'Ringing', dn);
+    this.events.emit(connId, 'Ringing', dn);
     const timeout = this.ctx.app().options.tserver.noAnswerTimeout;
     if (timeout > 0)
       this.setDeadline(connId, { kind: 'no-answer', at: this.ctx.clock.now() + timeout * 1000 });
@@ -377,51 +360,18 @@ export class B2bua {
     const call = this.ctx.store.call(connId)!;
     this.addParty(connId, dn, 'Queued');
     this.commit({ type: 'CallStateChanged', connId, state: 'parked' });
-    this.emit(connId, 'RouteRequest', dn);
+    this.events.emit(connId, 'RouteRequest', dn);
     this.answerCaller(connId, 180, undefined);
     const seconds = this.ctx.dn(dn)?.options.routerTimeout ?? this.ctx.app().options.tserver.routerTimeout;
     this.setDeadline(connId, { kind: 'router-timeout', at: call.createdAt + seconds * 1000 });
   }
 
   /**
-   * Routes a parked call (RequestRouteCall from a router, or default-dn on timeout): the Routing Point party
-   * leaves (EventRouteUsed) and the call goes on to `dest` as if dialed. `rpDn`, when given, must be the
-   * Routing Point the call is parked on. A destination that cannot be reached is refused and the call stays
-   * parked (the router may choose again).
+   * Routes a parked call (RequestRouteCall from a router, or default-dn on timeout): see call-control.ts.
+   * `rpDn`, when given, must be the Routing Point the call is parked on.
    */
   routeParked(connId: ConnID, dest: string, rpDn?: string): CallControlResult {
-    const refused = this.refuseUnlessPrimary();
-    if (refused) return refused;
-    const call = this.ctx.store.call(connId);
-    if (!call) return fail('no-such-call', `no call ${connId}`);
-    const rp = call.parties.find((p) => p.state === 'Queued');
-    if (call.state !== 'parked' || !rp) {
-      return fail('invalid-state', `call ${connId} is not parked on a Routing Point (it is ${call.state})`);
-    }
-    if (rpDn !== undefined && rp.dn !== rpDn) {
-      return fail('not-a-party', `call ${connId} is parked on Routing Point ${rp.dn}, not on ${rpDn}`);
-    }
-    const origin: Origin = {
-      dn: call.origin,
-      callType: call.callType === 'Inbound' ? 'Inbound' : 'Internal',
-    };
-    const target = resolveTarget(
-      this.ctx.config(),
-      dest,
-      origin,
-      (dn) => this.deps.isInService(dn),
-      this.rotation++,
-    );
-    if (target.kind === 'none')
-      return fail('invalid-destination', `cannot route to ${dest}: ${target.reason}`);
-    this.commit({ type: 'PartyStateChanged', connId, dn: rp.dn, state: 'Released' });
-    this.emit(connId, 'RouteUsed', rp.dn, { otherDn: dest });
-    this.setDeadline(connId, null);
-    this.commit({ type: 'CallStateChanged', connId, state: 'dialing' });
-    this.ctx.logger.event('10-40005', { connId, dn: rp.dn, dest });
-    if (target.kind === 'trunks') this.runtimeOf(connId).trunkNumber = dest;
-    this.route(connId, target);
-    return { ok: true };
+    return this.control.routeParked(connId, dest, rpDn);
   }
 
   private tryNextTrunk(connId: ConnID): boolean {
@@ -558,7 +508,7 @@ export class B2bua {
       // A trunk's first provisional: the network is reached (T-Library EventNetworkReached on the caller).
       const firstFromTrunk = this.isTrunk(leg.dn) && partyOf(call, leg.dn)?.state === 'Dialing';
       this.setPartyState(connId, leg.dn, 'Ringing');
-      if (firstFromTrunk) this.emitToOthers(connId, 'NetworkReached', leg.dn);
+      if (firstFromTrunk) this.events.emitToOthers(connId, 'NetworkReached', leg.dn);
       // 180/183 go to the caller, with the early SDP when there is one (early media).
       this.answerCaller(connId, res.status, res.reason, res.body.length > 0 ? res : undefined);
       return;
@@ -577,7 +527,7 @@ export class B2bua {
       }
       const peer = this.peerOf(call, legId);
       if (invite.body.length === 0 && call.state === 'established' && peer?.state === 'confirmed') {
-        this.joinLateOffer(connId, legId, dialog, res);
+        this.control.joinLateOffer(connId, legId, dialog, res);
         return;
       }
       this.sendAck(dialog, seq);
@@ -591,7 +541,7 @@ export class B2bua {
       this.runtimeOf(connId).inviteTx.delete(legId);
       this.setDeadline(connId, null);
       this.commit({ type: 'CallStateChanged', connId, state: 'established' });
-      if (wasDialing) this.emitToOthers(connId, 'NetworkReached', leg.dn);
+      if (wasDialing) this.events.emitToOthers(connId, 'NetworkReached', leg.dn);
       // T-Library: Established on the answering DN first, then on the others.
       const answered: string[] = [];
       for (const p of this.ctx.store.call(connId)!.parties) {
@@ -599,9 +549,9 @@ export class B2bua {
         this.setPartyState(connId, p.dn, 'Established');
         answered.push(p.dn);
       }
-      if (answered.includes(leg.dn)) this.emit(connId, 'Established', leg.dn);
-      for (const dn of answered) if (dn !== leg.dn) this.emit(connId, 'Established', dn);
-      if (call.legs.find((l) => l.id === 'a')?.initiatedByServer) this.ackOrigin(connId, sdp);
+      if (answered.includes(leg.dn)) this.events.emit(connId, 'Established', leg.dn);
+      for (const dn of answered) if (dn !== leg.dn) this.events.emit(connId, 'Established', dn);
+      if (call.legs.find((l) => l.id === 'a')?.initiatedByServer) this.control.ackOrigin(connId, sdp);
       else this.answerCaller(connId, 200, res.reason, res);
       return;
     }
@@ -617,13 +567,13 @@ export class B2bua {
     rt.inviteTx.delete(legId);
     this.updateLeg(connId, legId, { state: 'ended', sentInvite: null });
     const released = activePartyOf(call, leg.dn)
-      ? this.eventOf(call, 'Released', leg.dn, {
+      ? this.events.eventOf(call, 'Released', leg.dn, {
           callState: callStateOfStatus(status),
           cause: `${status} ${reason}`,
         })
       : undefined;
     this.setPartyState(connId, leg.dn, 'Released');
-    if (released) this.deliver(released);
+    if (released) this.events.deliver(released);
     const isTrunk = this.ctx.dn(leg.dn)?.type === 'Trunk';
     if (isTrunk) {
       this.deps.hooks?.trunkFinalResponse?.(leg.dn, status);
@@ -677,7 +627,7 @@ export class B2bua {
         const before = partyOf(call, fromLeg.dn)?.state;
         this.setPartyState(connId, fromLeg.dn, held ? 'Held' : 'Established');
         if (before === (held ? 'Established' : 'Held'))
-          this.emit(connId, held ? 'Held' : 'Retrieved', fromLeg.dn);
+          this.events.emit(connId, held ? 'Held' : 'Retrieved', fromLeg.dn);
       }
       this.updateLeg(connId, peer.id, { localSdp: sdp });
     }
@@ -850,7 +800,7 @@ export class B2bua {
     const events: CallEvent[] = [];
     for (const p of call.parties) {
       if (p.state === 'Released') continue;
-      const e = this.eventOf(call, 'Released', p.dn, { callState: state, cause });
+      const e = this.events.eventOf(call, 'Released', p.dn, { callState: state, cause });
       if (e) events.push(e);
     }
     const aLeg = call.legs.find((l) => l.id === 'a');
@@ -911,7 +861,7 @@ export class B2bua {
     this.commit({ type: 'CallReleased', connId, cause });
     this.ctx.logger.event('10-40004', { connId, reason: cause });
     this.deps.hooks?.callReleased?.(final, cause);
-    for (const e of events) this.deliver(e);
+    for (const e of events) this.events.deliver(e);
     if (rt.deadlineTimer !== undefined) this.ctx.clock.clearTimer(rt.deadlineTimer);
     for (const r of rt.retransmitters.values()) r.stop();
     // The caller's 2xx must still reach it if the call ended before its ACK: keep nothing else.
@@ -998,751 +948,89 @@ export class B2bua {
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Third-party call control (SPEC S3, RequestMakeCall ... RequestUpdateUserData). Each method validates and
-  // starts; what follows is reported by call events. Refusals change nothing.
+  // Third-party call control (SPEC S3): the CallControl interface of the CTI server, in call-control.ts.
 
-  /**
-   * RequestMakeCall (RFC 3725 flow I): the origin DN's phone is rung first, without SDP and with the
-   * auto-answer hints (Call-Info answer-after=0, Alert-Info info=alert-autoanswer); its 2xx carries an offer,
-   * which goes to the destination in a normal INVITE; the destination's answer goes back in the ACK.
-   */
+  /** RequestMakeCall (RFC 3725 flow I). */
   makeCall(
     originDn: string,
     destination: string,
     userData: Record<string, string> = {},
   ): CallControlResult<{ connId: ConnID }> {
-    const refused = this.refuseUnlessPrimary() ?? badUserData(userData);
-    if (refused) return refused;
-    const plan = this.planThirdPartyCall(originDn, destination);
-    if (!plan.ok) return plan;
-    return this.startThirdPartyCall(originDn, destination, userData, plan);
+    return this.control.makeCall(originDn, destination, userData);
   }
 
-  /** RequestAnswerCall: only phones that answer on `NOTIFY Event: talk` (DN option sip-cti-control). */
+  /** RequestAnswerCall (NOTIFY Event: talk). */
   answerCall(connId: ConnID, dn: string): CallControlResult {
-    const found = this.findParty(connId, dn);
-    if (!found.ok) return found;
-    const { call, party } = found;
-    const leg = lastLeg(call, (l) => l.dn === dn && l.side === 'callee');
-    if (party.state !== 'Ringing' || !leg || (leg.state !== 'trying' && leg.state !== 'early')) {
-      return fail('invalid-state', `call ${connId} is not ringing on DN ${dn} (it is ${party.state})`);
-    }
-    if (!ctiControlOf(this.ctx.dn(dn)?.options.sipCtiControl).has('talk')) {
-      return fail(
-        'not-supported',
-        `DN ${dn}'s phone cannot be answered remotely: set the DN option sip-cti-control to include "talk" ` +
-          'if the phone answers on NOTIFY Event: talk',
-      );
-    }
-    const reach = this.reachDn(dn);
-    if (!reach) return fail('no-contact', `DN ${dn} has no registered phone`);
-    this.sendTalkNotify(dn, reach);
-    this.logControl('answer', dn, connId, 'NOTIFY Event: talk sent');
-    return { ok: true };
+    return this.control.answerCall(connId, dn);
   }
 
-  /** RequestReleaseCall: `dn` leaves; a two-party call ends (BYE, CANCEL or a final response per leg). */
+  /** RequestReleaseCall. */
   releaseCall(connId: ConnID, dn: string): CallControlResult {
-    const found = this.findParty(connId, dn);
-    if (!found.ok) return found;
-    const toCaller =
-      found.party.role === 'Origination'
-        ? { status: 487, reason: 'Request Terminated' }
-        : { status: 480, reason: `Released by ${dn}` };
-    this.logControl('release', dn, connId, 'released');
-    this.release(connId, `released by ${dn}`, toCaller, undefined, 'Ok');
-    return { ok: true };
+    return this.control.releaseCall(connId, dn);
   }
 
-  /** RequestHoldCall: the other party is re-INVITEd with hold SDP (its DN's sip-hold-rfc3264 convention). */
+  /** RequestHoldCall. */
   holdCall(connId: ConnID, dn: string): CallControlResult {
-    const found = this.mediaTarget(connId, dn);
-    if (!found.ok) return found;
-    const { party, dnLeg, other } = found;
-    if (party.state === 'Held') return fail('invalid-state', `DN ${dn} already holds call ${connId}`);
-    if (party.state !== 'Established') {
-      return fail('invalid-state', `call ${connId} is not established on DN ${dn} (it is ${party.state})`);
-    }
-    const base = dnLeg.remoteSdp;
-    if (!base) return fail('invalid-state', `call ${connId} has no media description of DN ${dn} to hold`);
-    const rfc3264 = this.ctx.dn(other.dn)?.options.sipHoldRfc3264 === true;
-    const sdp = nextVersionOf(holdSdp(base, rfc3264), other.localSdp ?? base);
-    this.startMediaChange(connId, dn, other.id, sdp, 'hold', () => {
-      this.updateLeg(connId, dnLeg.id, { hold: 'held' });
-      this.setPartyState(connId, dn, 'Held');
-      this.emit(connId, 'Held', dn);
-    });
-    this.logControl('hold', dn, connId, `re-INVITE to ${other.dn}`);
-    return { ok: true };
+    return this.control.holdCall(connId, dn);
   }
 
-  /** RequestRetrieveCall: the other party is re-INVITEd with the held DN's media again. */
+  /** RequestRetrieveCall. */
   retrieveCall(connId: ConnID, dn: string): CallControlResult {
-    const found = this.mediaTarget(connId, dn);
-    if (!found.ok) return found;
-    const { party, dnLeg, other } = found;
-    if (party.state !== 'Held') {
-      return fail('invalid-state', `call ${connId} is not held by DN ${dn} (it is ${party.state})`);
-    }
-    const base = dnLeg.remoteSdp;
-    if (!base) return fail('invalid-state', `call ${connId} has no media description of DN ${dn}`);
-    const sdp = nextVersionOf(retrieveSdp(base, base), other.localSdp ?? base);
-    this.startMediaChange(connId, dn, other.id, sdp, 'retrieve', () => {
-      this.updateLeg(connId, dnLeg.id, { hold: 'active' });
-      this.setPartyState(connId, dn, 'Established');
-      this.emit(connId, 'Retrieved', dn);
-    });
-    this.logControl('retrieve', dn, connId, `re-INVITE to ${other.dn}`);
-    return { ok: true };
+    return this.control.retrieveCall(connId, dn);
   }
 
-  /**
-   * RequestInitiateTransfer: holds `connId` and makes a consultation call from `dn` to `destination` (a new
-   * ConnID; dn's phone is rung again with the auto-answer hints). The consultation call gets the held call's
-   * user data with `userData` merged in.
-   */
+  /** RequestInitiateTransfer: holds the call and makes a consultation call. */
   initiateTransfer(
     connId: ConnID,
     dn: string,
     destination: string,
     userData: Record<string, string> = {},
   ): CallControlResult<{ connId: ConnID }> {
-    const found = this.mediaTarget(connId, dn);
-    if (!found.ok) return found;
-    const bad = badUserData(userData);
-    if (bad) return bad;
-    if (found.party.state !== 'Established') {
-      return fail(
-        'invalid-state',
-        `call ${connId} is not established on DN ${dn} (it is ${found.party.state})`,
-      );
-    }
-    const plan = this.planThirdPartyCall(dn, destination);
-    if (!plan.ok) return plan;
-    const held = this.holdCall(connId, dn);
-    if (!held.ok) return held;
-    return this.startThirdPartyCall(dn, destination, { ...found.call.userData, ...userData }, plan, connId);
+    return this.control.initiateTransfer(connId, dn, destination, userData);
   }
 
-  /**
-   * RequestCompleteTransfer: the party held in `heldConnId` and the party consulted in `consultConnId` are
-   * joined in `heldConnId` (RFC 3725 §4.2 style: the consulted leg is re-INVITEd without SDP, its offer goes
-   * to the held leg in a re-INVITE, the held leg's answer back in the ACK); `dn` leaves both calls.
-   */
+  /** RequestCompleteTransfer. */
   completeTransfer(heldConnId: ConnID, consultConnId: ConnID, dn: string): CallControlResult {
-    const h = this.mediaTarget(heldConnId, dn);
-    if (!h.ok) return h;
-    const c = this.mediaTarget(consultConnId, dn);
-    if (!c.ok) return c;
-    if (heldConnId === consultConnId) {
-      return fail('invalid-state', 'the held call and the consultation call are the same call');
-    }
-    if (h.party.state !== 'Held') {
-      return fail('invalid-state', `call ${heldConnId} is not held by DN ${dn} (it is ${h.party.state})`);
-    }
-    if (c.party.state !== 'Established') {
-      return fail(
-        'invalid-state',
-        `consultation call ${consultConnId} is not established on DN ${dn} (it is ${c.party.state})`,
-      );
-    }
-    const held = h.other;
-    const consulted = c.other;
-    const consultedParty = activePartyOf(c.call, consulted.dn);
-    if (!consultedParty || consulted.dn === held.dn) {
-      return fail('invalid-state', `DN ${consulted.dn} cannot be joined with ${held.dn}`);
-    }
-    // The model first: the consulted leg moves into the held call, dn's parties leave both calls.
-    const legId = `b${h.call.legs.filter((l) => l.side === 'callee').length + 1}`;
-    const heldNumber = numberOfParty(h.call, held.dn);
-    // (The leg objects are the store's own: the copy is committed before the consultation call's leg ends.)
-    this.commit({ type: 'LegAdded', connId: heldConnId, leg: { ...consulted, id: legId, side: 'callee' } });
-    this.updateLeg(consultConnId, consulted.id, { state: 'ended' });
-    const joined: Party = { dn: consulted.dn, role: 'Destination', state: 'Established' };
-    if (consultedParty.number !== undefined) joined.number = consultedParty.number;
-    this.commit({ type: 'PartyAdded', connId: heldConnId, party: joined });
-    this.commit({ type: 'PartyStateChanged', connId: consultConnId, dn: consulted.dn, state: 'Released' });
-    this.leaveCall(heldConnId, dn, h.dnLeg.id, { otherDn: heldNumber });
-    this.emit(heldConnId, 'PartyChanged', consulted.dn, { previousConnId: consultConnId, thirdPartyDn: dn });
-    this.emit(heldConnId, 'PartyChanged', held.dn, { previousConnId: heldConnId, thirdPartyDn: dn });
-    this.release(consultConnId, `transferred by ${dn}`, undefined, undefined, 'Transferred');
-    this.ctx.logger.event('10-40033', { connId: heldConnId, dn, to: consulted.dn, consultConnId });
-    // Then the media: ask the consulted party for an offer, give it to the held party, answer back.
-    const rt = this.runtimeOf(heldConnId);
-    rt.mediaBusy = true;
-    this.reinvite(heldConnId, legId, null, (first) => {
-      if (!first.ok || !first.sdp) {
-        rt.mediaBusy = false;
-        if (first.ok) first.ack(undefined);
-        this.mediaFailed(heldConnId, consulted.dn, 'transfer', first);
-        return;
-      }
-      const offer = first.sdp;
-      this.reinvite(heldConnId, held.id, offer, (second) => {
-        rt.mediaBusy = false;
-        const answer = second.ok && second.sdp ? second.sdp : rejectingAnswer(offer);
-        if (first.ok) first.ack(answer);
-        this.updateLeg(heldConnId, legId, { localSdp: answer });
-        if (!second.ok) {
-          this.mediaFailed(heldConnId, held.dn, 'transfer', second);
-          return;
-        }
-        this.updateLeg(heldConnId, held.id, { hold: 'active' });
-      });
-    });
-    return { ok: true };
+    return this.control.completeTransfer(heldConnId, consultConnId, dn);
   }
 
-  /**
-   * RequestSingleStepTransfer: `dn` leaves and the other party is connected to `destination`, which is
-   * INVITEd without SDP; its offer goes to the other party in a re-INVITE, the answer back in the ACK.
-   */
+  /** RequestSingleStepTransfer. */
   singleStepTransfer(connId: ConnID, dn: string, destination: string): CallControlResult {
-    const found = this.mediaTarget(connId, dn);
-    if (!found.ok) return found;
-    const { call, party, dnLeg, other } = found;
-    if (party.state !== 'Established' && party.state !== 'Held') {
-      return fail('invalid-state', `call ${connId} is not established on DN ${dn} (it is ${party.state})`);
-    }
-    const target = resolveTarget(
-      this.ctx.config(),
-      destination,
-      { dn, callType: 'Internal' },
-      (d) => this.deps.isInService(d),
-      this.rotation++,
-    );
-    if (target.kind === 'none') {
-      return fail('invalid-destination', `cannot transfer to ${destination}: ${target.reason}`);
-    }
-    if (target.kind === 'routing-point') {
-      return fail(
-        'invalid-destination',
-        `single-step transfer to Routing Point ${destination} is not supported; transfer to a DN or number`,
-      );
-    }
-    if (target.kind === 'phone') {
-      if (target.dn === dn || target.dn === other.dn) {
-        return fail('invalid-destination', `DN ${destination} is already in call ${connId}`);
-      }
-      if (!this.reachDn(target.dn)) return fail('invalid-destination', `DN ${destination} is not registered`);
-    }
-    this.leaveCall(connId, dn, dnLeg.id, { otherDn: numberOfParty(call, other.dn) });
-    this.ctx.logger.event('10-40035', { connId, dn, dest: destination });
-    if (target.kind === 'trunks') this.runtimeOf(connId).trunkNumber = destination;
-    this.route(connId, target);
-    return { ok: true };
+    return this.control.singleStepTransfer(connId, dn, destination);
   }
 
-  /**
-   * RequestAttachUserData / RequestUpdateUserData: the keys given replace those of the call, the others stay
-   * (both modes merge: T-Library's difference, update adding only absent keys, is not kept). One CallUpdated
-   * record, so the user data is synced; EventAttachedDataChanged on every DN party.
-   */
+  /** RequestAttachUserData / RequestUpdateUserData. */
   updateUserData(connId: ConnID, data: Record<string, string>, mode: 'attach' | 'update'): CallControlResult {
-    const refused = this.refuseUnlessPrimary() ?? badUserData(data);
-    if (refused) return refused;
-    const call = this.ctx.store.call(connId);
-    if (!call) return fail('no-such-call', `no call ${connId}`);
-    this.commit({ type: 'CallUpdated', connId, changes: { userData: { ...call.userData, ...data } } });
-    for (const p of this.ctx.store.call(connId)!.parties) {
-      if (p.state !== 'Released') this.emit(connId, 'AttachedDataChanged', p.dn);
-    }
-    this.logControl(mode === 'attach' ? 'attach-user-data' : 'update-user-data', '-', connId, 'merged');
-    return { ok: true };
+    return this.control.updateUserData(connId, data, mode);
   }
 
   /** The calls `dn` takes part in, with its party state and the other party (RequestQueryAddress). */
   callsOf(dn: string): DnCallView[] {
-    return callsOfDn(this.ctx.store.calls(), dn);
+    return this.control.callsOf(dn);
   }
 
-  private refuseUnlessPrimary(): { ok: false; kind: 'backup-mode'; message: string } | undefined {
-    return this.ctx.gate.mayAct()
-      ? undefined
-      : fail('backup-mode', 'this server is the backup; call control requests go to the primary');
-  }
-
-  private findParty(
-    connId: ConnID,
-    dn: string,
-  ):
-    | { ok: true; call: Readonly<Call>; party: Readonly<Party> }
-    | { ok: false; kind: 'no-such-call' | 'not-a-party' | 'backup-mode'; message: string } {
-    const refused = this.refuseUnlessPrimary();
-    if (refused) return refused;
-    const call = this.ctx.store.call(connId);
-    if (!call) return fail('no-such-call', `no call ${connId}`);
-    const party = activePartyOf(call, dn);
-    if (!party) return fail('not-a-party', `DN ${dn} is not a party of call ${connId}`);
-    return { ok: true, call, party };
-  }
-
-  /** A party, its connected leg and the leg bridged with it, for hold, retrieve and transfers. */
-  private mediaTarget(
-    connId: ConnID,
-    dn: string,
-  ):
-    | { ok: true; call: Readonly<Call>; party: Readonly<Party>; dnLeg: Readonly<Leg>; other: Readonly<Leg> }
-    | { ok: false; kind: 'no-such-call' | 'not-a-party' | 'backup-mode' | 'invalid-state'; message: string } {
-    const found = this.findParty(connId, dn);
-    if (!found.ok) return found;
-    const { call } = found;
-    if (this.runtime.get(connId)?.mediaBusy) {
-      return fail('invalid-state', `a hold, retrieve or transfer of call ${connId} is in progress`);
-    }
-    const dnLeg = lastLeg(call, (l) => l.dn === dn && l.state === 'confirmed' && l.dialog !== null);
-    const other = dnLeg && this.peerOf(call, dnLeg.id);
-    if (!dnLeg || !other || other.state !== 'confirmed' || !other.dialog || other.id === dnLeg.id) {
-      return fail(
-        'invalid-state',
-        `call ${connId} is not connected on DN ${dn} (it is ${found.party.state})`,
-      );
-    }
-    return { ...found, dnLeg, other };
-  }
-
-  /** Where a DN's phone is: its registered contact, else its fixed `contact` option. */
-  private reachDn(dn: string): { uri: string; destination: Destination } | undefined {
-    const contact = this.deps.lookupContacts(dn)[0];
-    const fixed = this.ctx.dn(dn)?.options.contact;
-    return contact ? reachOf(contact) : fixed ? contactTarget(fixed, dn) : undefined;
-  }
-
-  private planThirdPartyCall(
-    originDn: string,
-    destination: string,
-  ):
-    | { ok: true; reach: { uri: string; destination: Destination }; target: Target }
-    | { ok: false; kind: 'not-supported' | 'no-contact' | 'invalid-destination'; message: string } {
-    const origin = this.ctx.dn(originDn);
-    if (!origin || (origin.type !== 'Extension' && origin.type !== 'ACD Position')) {
-      return fail(
-        'not-supported',
-        `calls are made from Extension and ACD Position DNs; ${originDn} is ${origin ? `a ${origin.type}` : 'no DN'}`,
-      );
-    }
-    const reach = this.reachDn(originDn);
-    if (!reach) return fail('no-contact', `DN ${originDn} has no registered phone`);
-    const dest = destination.replace(/[-.() ]/g, '');
-    if (dest === '') return fail('invalid-destination', 'no destination number');
-    if (dest === originDn) return fail('invalid-destination', `DN ${originDn} cannot call itself`);
-    const target = resolveTarget(
-      this.ctx.config(),
-      dest,
-      { dn: originDn, callType: 'Internal' },
-      (dn) => this.deps.isInService(dn),
-      this.rotation++,
-    );
-    if (target.kind === 'none') return fail('invalid-destination', `cannot call ${dest}: ${target.reason}`);
-    return { ok: true, reach, target };
-  }
-
-  private startThirdPartyCall(
-    originDn: string,
-    destination: string,
-    userData: Record<string, string>,
-    plan: { reach: { uri: string; destination: Destination }; target: Target },
-    consultOf?: ConnID,
-  ): CallControlResult<{ connId: ConnID }> {
-    const { ctx } = this;
-    const dialed = destination.replace(/[-.() ]/g, '');
-    const connId = newConnId(ctx.random);
-    const callId = `${ctx.random.hex(20)}@duet`;
-    const localTag = ctx.random.hex(10);
-    const { host, port } = ctx.local;
-    const shown = host.includes(':') ? `[${host}]` : host;
-    const uri = parseUri(plan.reach.uri);
-    if (!uri) return fail('no-contact', `DN ${originDn}'s contact ${plan.reach.uri} is not a SIP URI`);
-    const invite = createRequest({
-      method: 'INVITE',
-      uri,
-      headers: [
-        {
-          name: 'Via',
-          value: `SIP/2.0/${plan.reach.destination.transport} ${shown}:${port};branch=${ctx.transactions.newBranch()};rport`,
-        },
-        { name: 'Max-Forwards', value: '70' },
-        { name: 'From', value: `<sip:${dialed}@${shown}>;tag=${localTag}` },
-        { name: 'To', value: `<${plan.reach.uri.replace(/;.*$/, '')}>` },
-        { name: 'Call-ID', value: callId },
-        { name: 'CSeq', value: '1 INVITE' },
-        this.contactHeader(),
-        { name: 'Allow', value: ALLOW },
-        // The auto-answer hints phones know (RFC 3725 flow I needs the phone to answer by itself).
-        { name: 'Call-Info', value: `<sip:${shown}:${port}>;answer-after=0` },
-        { name: 'Alert-Info', value: '<http://127.0.0.1>;info=alert-autoanswer' },
-      ],
-    });
-    const call: Call = {
-      connId,
-      state: 'dialing',
-      callType: plan.target.kind === 'trunks' ? 'Outbound' : 'Internal',
-      origin: originDn,
-      dialed,
-      parties: [{ dn: originDn, role: 'Origination', state: 'Dialing' }],
-      legs: [
-        {
-          id: 'a',
-          side: 'caller',
-          dn: originDn,
-          state: 'trying',
-          callId,
-          dialog: null,
-          pendingInvite: null,
-          sentInvite: { text: toText(invite), destination: plan.reach.destination },
-          localTag,
-          hold: 'active',
-          remoteSdp: null,
-          initiatedByServer: true,
-        },
-      ],
-      deadline: null,
-      userData: { ...userData },
-      multisite: false,
-      createdAt: ctx.clock.now(),
-      triedTrunks: [],
-      ...(consultOf ? { consultOf } : {}),
-    };
-    this.commit({ type: 'CallCreated', call });
-    const rt = this.runtimeOf(connId);
-    ctx.logger.event('10-40003', { connId, from: originDn, to: dialed });
-    ctx.logger.event('10-40031', { connId, dn: originDn, dest: dialed });
-    this.deps.hooks?.callCreated?.(call);
-    this.emit(connId, 'Dialing', originDn);
-    const timeout = ctx.app().options.tserver.noAnswerTimeout;
-    if (timeout > 0) this.setDeadline(connId, { kind: 'no-answer', at: ctx.clock.now() + timeout * 1000 });
-    const tx = ctx.transactions.sendRequest(invite, plan.reach.destination, {
-      onResponse: (res) => this.onOriginResponse(connId, 'a', invite, res),
-      onTimeout: () => this.onOriginFailure(connId, 408, 'No response'),
-      onTransportError: (err) => this.onOriginFailure(connId, 503, `Transport error: ${err.code}`),
-    });
-    rt.inviteTx.set('a', tx as InviteClientTransaction);
-    return { ok: true, connId };
-  }
-
-  /** Responses of the origin phone of a third-party call to our INVITE without SDP. */
-  private onOriginResponse(connId: ConnID, legId: string, invite: SipRequest, res: SipResponse): void {
-    const call = this.ctx.store.call(connId);
-    const leg = call?.legs.find((l) => l.id === legId);
-    if (!call || !leg || leg.state === 'ended') {
-      if (res.status >= 200 && res.status < 300) this.ackAndByeOrphan(res);
-      return;
-    }
-    if (res.status === 100) return;
-    const rt = this.runtimeOf(connId);
-    if (res.status < 200) {
-      if (getTo(res).params.tag && leg.state === 'trying') {
-        this.updateLeg(connId, legId, { state: 'early', dialog: dialogFromUacResponse(invite, res) });
-      }
-      return;
-    }
-    if (res.status >= 300) {
-      this.onOriginFailure(connId, res.status, res.reason);
-      return;
-    }
-    const seq = getCSeq(res).seq;
-    if (leg.state === 'confirmed') {
-      // A retransmitted 2xx: ACKed with the answer once the destination gave it, until then not at all.
-      const body = rt.acks.get(`${leg.callId} ${seq}`);
-      if (body && leg.dialog) this.sendAck(leg.dialog, seq, body);
-      return;
-    }
-    const dialog =
-      leg.dialog && leg.dialog.id.remoteTag === getTo(res).params.tag
-        ? onInDialogResponse(leg.dialog, invite, res)
-        : dialogFromUacResponse(invite, res);
-    const offer = bodyText(res);
-    rt.inviteTx.delete(legId);
-    this.updateLeg(connId, legId, { state: 'confirmed', dialog, ...(offer ? { remoteSdp: offer } : {}) });
-    this.setDeadline(connId, null);
-    if (!offer) {
-      this.release(connId, `${leg.dn} answered without an SDP offer`, undefined, undefined, 'Rejected');
-      return;
-    }
-    // The origin phone is off hook: now the destination, resolved again (a trunk may have gone out of service).
-    const target = resolveTarget(
-      this.ctx.config(),
-      call.dialed,
-      { dn: leg.dn, callType: 'Internal' },
-      (dn) => this.deps.isInService(dn),
-      this.rotation++,
-    );
-    if (target.kind === 'none') {
-      this.release(connId, target.reason, undefined, undefined, callStateOfStatus(target.status));
-      return;
-    }
-    if (target.kind === 'trunks') rt.trunkNumber = call.dialed;
-    this.route(connId, target);
-  }
-
-  private onOriginFailure(connId: ConnID, status: number, reason: string): void {
-    const call = this.ctx.store.call(connId);
-    const leg = call?.legs.find((l) => l.id === 'a');
-    if (!call || !leg || leg.state === 'ended' || leg.state === 'confirmed') return;
-    this.runtimeOf(connId).inviteTx.delete('a');
-    this.updateLeg(connId, 'a', { state: 'ended', sentInvite: null });
-    this.release(
-      connId,
-      `${leg.dn} answered ${status} ${reason}`,
-      undefined,
-      undefined,
-      callStateOfStatus(status),
-    );
-  }
-
-  /** The destination of a third-party call answered: the origin phone gets its ACK, with the answer. */
-  private ackOrigin(connId: ConnID, answer: string | null): void {
-    const a = this.ctx.store.call(connId)?.legs.find((l) => l.id === 'a');
-    if (!a?.initiatedByServer || !a.sentInvite || !a.dialog) return;
-    const invite = parseStored(a.sentInvite.text);
-    const seq = invite ? getCSeq(invite).seq : 1;
-    const body = answer ?? (a.remoteSdp ? rejectingAnswer(a.remoteSdp) : undefined);
-    if (body) this.runtimeOf(connId).acks.set(`${a.callId} ${seq}`, body);
-    this.sendAck(a.dialog, seq, body);
-    this.updateLeg(connId, 'a', { sentInvite: null, ...(body ? { localSdp: body } : {}) });
-  }
-
-  /**
-   * A party joining an established call answered our INVITE without SDP with an offer (single-step transfer):
-   * the offer goes to the other party in a re-INVITE, and its answer comes back in our ACK.
-   */
-  private joinLateOffer(connId: ConnID, legId: string, dialog: DialogState, res: SipResponse): void {
-    const call = this.ctx.store.call(connId)!;
-    const leg = call.legs.find((l) => l.id === legId)!;
-    const seq = getCSeq(res).seq;
-    const offer = bodyText(res);
-    const rt = this.runtimeOf(connId);
-    this.updateLeg(connId, legId, {
-      state: 'confirmed',
-      dialog,
-      sentInvite: null,
-      ...(offer ? { remoteSdp: offer } : {}),
-    });
-    rt.inviteTx.delete(legId);
-    this.setDeadline(connId, null);
-    this.setPartyState(connId, leg.dn, 'Established');
-    this.emit(connId, 'Established', leg.dn);
-    const peer = this.peerOf(this.ctx.store.call(connId)!, legId);
-    if (!offer || !peer) {
-      this.sendAck(dialog, seq);
-      this.release(connId, `${leg.dn} answered without an SDP offer`, undefined, undefined, 'Rejected');
-      return;
-    }
-    const key = `${leg.callId} ${seq}`;
-    rt.acks.set(key, '');
-    rt.mediaBusy = true;
-    this.reinvite(connId, peer.id, offer, (r) => {
-      rt.mediaBusy = false;
-      const answer = r.ok && r.sdp ? r.sdp : rejectingAnswer(offer);
-      rt.acks.set(key, answer);
-      const current = this.ctx.store.call(connId)?.legs.find((l) => l.id === legId);
-      this.sendAck(current?.dialog ?? dialog, seq, answer);
-      if (!r.ok) {
-        this.mediaFailed(connId, peer.dn, 'transfer', r);
-        return;
-      }
-      this.updateLeg(connId, legId, { localSdp: answer });
-      this.updateLeg(connId, peer.id, { hold: 'active' });
-    });
-  }
-
-  /**
-   * A re-INVITE on a leg, with `sdp` as the offer (ACKed at once), or without SDP to get the endpoint's offer
-   * (then `ack` must be called with the answer). `done` gets the outcome once; 2xx retransmissions are
-   * re-ACKed as the first was.
-   */
-  private reinvite(
-    connId: ConnID,
-    legId: string,
-    sdp: string | null,
-    done: (
-      r:
-        | { ok: true; sdp: string | null; ack: (body: string | undefined) => void }
-        | { ok: false; status: number; reason: string },
-    ) => void,
-  ): void {
-    const out = this.inDialog(
-      connId,
-      legId,
-      'INVITE',
-      sdp ? { body: Buffer.from(sdp, 'latin1'), contentType: 'application/sdp' } : {},
-    );
-    const leg = this.ctx.store.call(connId)?.legs.find((l) => l.id === legId);
-    if (!out || !leg || !this.ctx.gate.mayAct()) {
-      done({ ok: false, status: 500, reason: 'the leg has no dialog' });
-      return;
-    }
-    if (sdp) this.updateLeg(connId, legId, { localSdp: sdp });
-    const seq = getCSeq(out.request).seq;
-    const key = `${leg.callId} ${seq}`;
-    const rt = this.runtimeOf(connId);
-    let finished = false;
-    const finish = (r: Parameters<typeof done>[0]): void => {
-      if (finished) return;
-      finished = true;
-      done(r);
-    };
-    this.ctx.transactions.sendRequest(out.request, out.destination, {
-      onResponse: (res) => {
-        if (res.status < 200) return;
-        const current = this.ctx.store.call(connId)?.legs.find((l) => l.id === legId);
-        if (res.status >= 300) {
-          finish({ ok: false, status: res.status, reason: res.reason });
-          return;
-        }
-        const dialog = current?.dialog ? onInDialogResponse(current.dialog, out.request, res) : out.state;
-        if (finished) {
-          const body = rt.acks.get(key);
-          if (body !== '') this.sendAck(dialog, seq, body);
-          return;
-        }
-        const theirs = bodyText(res);
-        if (current) this.updateLeg(connId, legId, { dialog, ...(theirs ? { remoteSdp: theirs } : {}) });
-        if (sdp) this.sendAck(dialog, seq);
-        else rt.acks.set(key, '');
-        finish({
-          ok: true,
-          sdp: theirs,
-          ack: (body) => {
-            if (body) rt.acks.set(key, body);
-            else rt.acks.delete(key);
-            this.sendAck(dialog, seq, body);
-          },
-        });
-      },
-      onTimeout: () => finish({ ok: false, status: 408, reason: 'No response' }),
-      onTransportError: (err) => finish({ ok: false, status: 503, reason: `Transport error: ${err.code}` }),
-    });
-  }
-
-  /** Hold and retrieve: one re-INVITE of the other leg; the model changes (and the event) on its 2xx. */
-  private startMediaChange(
-    connId: ConnID,
-    dn: string,
-    legId: string,
-    sdp: string,
-    purpose: 'hold' | 'retrieve',
-    onDone: () => void,
-  ): void {
-    const rt = this.runtimeOf(connId);
-    rt.mediaBusy = true;
-    this.reinvite(connId, legId, sdp, (r) => {
-      rt.mediaBusy = false;
-      if (!this.ctx.store.call(connId)) return;
-      if (r.ok) onDone();
-      else this.mediaFailed(connId, dn, purpose, r);
-    });
-  }
-
-  /** A re-INVITE of hold, retrieve or a transfer failed: logged; a failed transfer ends the call. */
-  private mediaFailed(
-    connId: ConnID,
-    dn: string,
-    purpose: 'hold' | 'retrieve' | 'transfer',
-    r: { ok: true } | { ok: false; status: number; reason: string },
-  ): void {
-    const status = r.ok ? 488 : r.status;
-    const reason = r.ok ? 'no SDP offer' : r.reason;
-    this.ctx.logger.event('10-40032', { connId, dn, purpose, status, reason });
-    if (purpose === 'transfer') this.release(connId, `transfer failed: ${dn} answered ${status} ${reason}`);
-  }
-
-  /** `dn` leaves a call that goes on (transfers): EventReleased (Transferred) and a BYE to its phone. */
-  private leaveCall(connId: ConnID, dn: string, legId: string, extra: Partial<CallEvent>): void {
-    const call = this.ctx.store.call(connId)!;
-    const released = this.eventOf(call, 'Released', dn, {
-      callState: 'Transferred',
-      cause: 'transferred',
-      ...extra,
-    });
-    this.commit({ type: 'PartyStateChanged', connId, dn, state: 'Released' });
-    if (released) this.deliver(released);
-    const out = this.inDialog(connId, legId, 'BYE', {});
-    if (out && this.ctx.gate.mayAct()) {
-      this.ctx.transactions.sendRequest(out.request, out.destination, IGNORE_RESPONSES);
-    }
-    this.updateLeg(connId, legId, { state: 'ended' });
-  }
-
-  /** An out-of-dialog NOTIFY with Event: talk (the BroadSoft remote-answer convention). */
-  private sendTalkNotify(dn: string, reach: { uri: string; destination: Destination }): void {
-    const uri = parseUri(reach.uri);
-    if (!uri) return;
-    const { host, port } = this.ctx.local;
-    const shown = host.includes(':') ? `[${host}]` : host;
-    const notify = createRequest({
-      method: 'NOTIFY',
-      uri,
-      headers: [
-        {
-          name: 'Via',
-          value: `SIP/2.0/${reach.destination.transport} ${shown}:${port};branch=${this.ctx.transactions.newBranch()};rport`,
-        },
-        { name: 'Max-Forwards', value: '70' },
-        { name: 'From', value: `<sip:duet@${shown}>;tag=${this.ctx.random.hex(10)}` },
-        { name: 'To', value: `<${reach.uri.replace(/;.*$/, '')}>` },
-        { name: 'Call-ID', value: `${this.ctx.random.hex(20)}@duet` },
-        { name: 'CSeq', value: '1 NOTIFY' },
-        this.contactHeader(),
-        { name: 'Event', value: 'talk' },
-      ],
-    });
-    const failed = (status: number, reason: string): void =>
-      this.ctx.logger.event('10-40034', { dn, status, reason });
-    this.ctx.transactions.sendRequest(notify, reach.destination, {
-      onResponse: (res) => {
-        if (res.status >= 300) failed(res.status, res.reason);
-      },
-      onTimeout: () => failed(408, 'No response'),
-      onTransportError: (err) => failed(503, `Transport error: ${err.code}`),
-    });
-  }
-
-  private logControl(request: string, dn: string, connId: string, outcome: string): void {
-    this.ctx.logger.event('10-40030', { request, dn, connId, outcome });
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Call events
-
-  /** The event `type` for `dn` in `call` now, or undefined when dn gets no call events (a Trunk). */
-  private eventOf(
-    call: Readonly<Call>,
-    type: CallEventType,
-    dn: string,
-    extra: Partial<CallEvent> = {},
-  ): CallEvent | undefined {
-    if (!CTI_DN_TYPES.has(this.ctx.dn(dn)?.type ?? '')) return undefined;
+  /** The narrow view of the core that call control works through. */
+  private callCore(): CallCore {
     return {
-      type,
-      connId: call.connId,
-      thisDn: dn,
-      otherDn: otherDnOf(call, dn),
-      callType: call.callType,
-      callState: 'Ok',
-      userData: { ...call.userData },
-      ...extra,
+      inDialog: (connId, legId, method, extra) => this.inDialog(connId, legId, method, extra),
+      updateLeg: (connId, legId, changes) => this.updateLeg(connId, legId, changes),
+      sendAck: (dialog, inviteSeq, body) => this.sendAck(dialog, inviteSeq, body),
+      runtimeOf: (connId) => this.runtimeOf(connId),
+      peekRuntime: (connId) => this.runtime.get(connId),
+      commit: (record) => this.commit(record),
+      setPartyState: (connId, dn, state) => this.setPartyState(connId, dn, state),
+      setDeadline: (connId, deadline) => this.setDeadline(connId, deadline),
+      peerOf: (call, legId) => this.peerOf(call, legId),
+      release: (connId, cause, toCaller, byeFrom, callState) =>
+        this.release(connId, cause, toCaller, byeFrom, callState),
+      route: (connId, target) => this.route(connId, target),
+      resolve: (dialed, origin) =>
+        resolveTarget(this.ctx.config(), dialed, origin, (dn) => this.deps.isInService(dn), this.rotation++),
+      reachDn: (dn) => this.reachDn(dn),
+      ackAndByeOrphan: (res) => this.ackAndByeOrphan(res),
+      contactHeader: () => this.contactHeader(),
+      callCreated: (call) => this.deps.hooks?.callCreated?.(call),
     };
-  }
-
-  private emit(connId: ConnID, type: CallEventType, dn: string, extra: Partial<CallEvent> = {}): void {
-    const call = this.ctx.store.call(connId);
-    const e = call && this.eventOf(call, type, dn, extra);
-    if (e) this.deliver(e);
-  }
-
-  /** The same event on every party still in the call except `dn` (NetworkReached: the caller's side). */
-  private emitToOthers(connId: ConnID, type: CallEventType, dn: string): void {
-    for (const p of this.ctx.store.call(connId)?.parties ?? []) {
-      if (p.dn !== dn && p.state !== 'Released') this.emit(connId, type, p.dn);
-    }
-  }
-
-  /** Call events go out only while this server may act: a backup (or a just-demoted primary) sends none. */
-  private deliver(e: CallEvent): void {
-    if (!this.ctx.gate.mayAct()) return;
-    this.deps.hooks?.callEvent?.(e);
-    for (const l of this.callEventListeners) l(e);
   }
 
   private isTrunk(dn: string): boolean {
@@ -1864,6 +1152,13 @@ export class B2bua {
   private contactHeader(): HeaderField {
     return { name: 'Contact', value: `<${this.contactUri()}>` };
   }
+
+  /** Where a DN's phone is: its registered contact, else its fixed `contact` option. */
+  private reachDn(dn: string): { uri: string; destination: Destination } | undefined {
+    const contact = this.deps.lookupContacts(dn)[0];
+    const fixed = this.ctx.dn(dn)?.options.contact;
+    return contact ? reachOf(contact) : fixed ? contactTarget(fixed, dn) : undefined;
+  }
 }
 
 /**
@@ -1895,65 +1190,6 @@ function dialedOf(req: SipRequest): string | undefined {
   if ('user' in uri && uri.user) return uri.user.replace(/[-.() ]/g, '');
   if ('number' in uri) return uri.number.replace(/[-.() ]/g, '');
   return undefined;
-}
-
-/** A request kept in the store as text (the INVITE of an unanswered leg). */
-function parseStored(text: string): SipRequest | undefined {
-  const parsed = parseMessage(Buffer.from(text, 'latin1'));
-  return parsed.ok && parsed.message.kind === 'request' ? parsed.message : undefined;
-}
-
-function bodyText(msg: SipRequest | SipResponse): string | null {
-  return msg.body.length > 0 ? latin1(msg.body) : null;
-}
-
-function toText(msg: SipRequest): string {
-  return latin1(serializeMessage(msg));
-}
-
-/** Bytes as latin1 text, read in place (Buffer.from(bytes) would copy them first). */
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-}
-
-function fail<K extends CallControlErrorKind>(
-  kind: K,
-  message: string,
-): { ok: false; kind: K; message: string } {
-  return { ok: false, kind, message };
-}
-
-/** User data is a flat map of strings (T-Library KVList of strings). */
-function badUserData(data: unknown): { ok: false; kind: 'not-supported'; message: string } | undefined {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return fail('not-supported', 'user data must be an object of string values');
-  }
-  for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== 'string')
-      return fail('not-supported', `user data key ${JSON.stringify(k)} is not a string`);
-  }
-  return undefined;
-}
-
-function lastLeg(call: Readonly<Call>, pred: (l: Readonly<Leg>) => boolean): Readonly<Leg> | undefined {
-  for (let i = call.legs.length - 1; i >= 0; i--) if (pred(call.legs[i]!)) return call.legs[i];
-  return undefined;
-}
-
-/** The number of the DN's party in the call (the external number of a Trunk party). */
-function numberOfParty(call: Readonly<Call>, dn: string): string {
-  const p = partyOf(call, dn);
-  return p?.number ?? dn;
-}
-
-/** The DN option sip-cti-control (a comma list of talk, hold) as a set. */
-function ctiControlOf(value: string | undefined): Set<string> {
-  return new Set(
-    (value ?? '')
-      .split(',')
-      .map((v) => v.trim().toLowerCase())
-      .filter((v) => v !== ''),
-  );
 }
 
 /** The caller's number of an INVITE: the From URI's user part (an inbound call's ANI). */
