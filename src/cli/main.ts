@@ -91,8 +91,9 @@ function printHelp(): number {
   }
   lines.push(
     '',
-    'Built so far: the HA pair (SCS, LCA, hot/warm standby, switchover, failover, readiness) of SIP',
-    'Servers (registrar, B2BUA calls, routing points, trunks, OOS detection, HTTP interface). See README.md.',
+    'The HA pair (SCS, LCA, hot/warm standby, switchover, failover, readiness) of SIP Servers (registrar,',
+    'B2BUA calls, routing points, trunks, OOS detection, HTTP interface, CTI for agent desktops and routers),',
+    'with monitoring, Virtual IP scripts and alarms. See README.md and docs/.',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
