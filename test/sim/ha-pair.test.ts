@@ -184,6 +184,37 @@ test('a call ringing at the moment of the crash is answered after the takeover',
   assert.equal(slow.uas.activeSessions, 0);
 });
 
+test('a call answered just before the crash, whose 200 never reached the caller, is answered again by the new primary', () => {
+  const sim = new Simulator({ seed: 47 });
+  const pair = buildPair(sim);
+  pair.promote(pair.a);
+  sim.runFor(2000);
+  const caller = new SimPhone(sim.addNode('1001', ['192.0.2.11']), '1001', target);
+  const slow = new SimPhone(sim.addNode('1002', ['192.0.2.12']), '1002', target, { answerAfterMs: 3000 });
+  caller.register();
+  slow.register();
+  sim.runFor(1000);
+  caller.call('1002', 2000);
+  sim.runFor(1500);
+  // The caller is cut off from the VIP just before the callee answers: the primary confirms the call (and the
+  // backup has it) but its 200 to the caller is lost; the caller keeps retransmitting its INVITE.
+  sim.network.partition(['192.0.2.11'], [VIP]);
+  sim.runFor(2500);
+  const [call] = [...pair.b.server.store.calls()];
+  assert.equal(call?.state, 'established', 'answered, and synced to the backup');
+  assert.deepEqual(caller.results, [], 'the caller has not seen the answer');
+  pair.nodeA.crash();
+  sim.runFor(300);
+  pair.promote(pair.b);
+  sim.network.heal();
+  sim.runFor(30_000);
+  // The INVITE retransmission reaches the new primary, which answers it with the call's 200 (same To tag, the
+  // callee's SDP): the caller ACKs, talks, and hangs up.
+  assert.deepEqual(caller.results, [{ dialed: '1002', outcome: 'completed' }]);
+  assert.equal(slow.uas.activeSessions, 0, 'the callee leg got its BYE');
+  assert.equal(pair.b.server.store.callCount, 0);
+});
+
 test('a call parked on a Routing Point reaches its default-dn on the new primary at its synced deadline', () => {
   const sim = new Simulator({ seed: 44 });
   const pair = buildPair(sim);

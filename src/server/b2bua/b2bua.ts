@@ -121,7 +121,35 @@ export class B2bua {
 
   /** Arms the timers of every call from its synced deadline (at start and on promotion). */
   start(): void {
-    for (const call of this.ctx.store.calls()) this.armDeadline(call.connId);
+    for (const call of this.ctx.store.calls()) {
+      this.armDeadline(call.connId);
+      this.resendUnackedAnswer(call);
+    }
+  }
+
+  /**
+   * After a takeover: a caller answered by the old primary whose ACK never reached the store (the leg still
+   * keeps its INVITE, cleared by the ACK) may never have received the 200 (lost with the crash). A caller that
+   * had a provisional no longer retransmits its INVITE (§17.1.1.2), so nobody would resend it: the new primary
+   * does, rebuilt from the stored INVITE, the leg's tag and the callee's answer, until the ACK comes (§13.3.1.4).
+   * A caller that had the 200 just ACKs the copy again (§13.2.2.4).
+   */
+  private resendUnackedAnswer(call: Readonly<Call>): void {
+    const leg = call.legs.find((l) => l.id === 'a');
+    if (!leg || leg.state !== 'confirmed' || !leg.pendingInvite || leg.initiatedByServer) return;
+    if (this.runtime.get(call.connId)?.retransmitters.has('a')) return;
+    const answer = this.peerOf(call, 'a')?.remoteSdp;
+    const invite = parseStored(leg.pendingInvite);
+    if (!invite) return;
+    const res = createResponse(invite, 200, 'OK', {
+      toTag: leg.localTag,
+      headers: [this.contactHeader(), { name: 'Allow', value: ALLOW }],
+      body: answer ? Buffer.from(answer, 'latin1') : undefined,
+      contentType: answer ? 'application/sdp' : undefined,
+    });
+    const inbound = this.inboundOf(invite);
+    this.ctx.sender.sendResponse(res, inbound);
+    this.retransmit(call.connId, 'a', res, inbound);
   }
 
   /** Stops every timer of this process (demotion, shutdown); the calls stay in the store. */
