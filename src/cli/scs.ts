@@ -1,24 +1,31 @@
 /**
- * `duet scs --config FILE`: the Solution Control Server (SPEC S1, S4.5, S7). Wiring only: Node adapters, the
- * Scs core (src/mgmt/scs/scs.ts), its HTTP API and status page on `scs.port` at the address of the scs host,
- * and a clean stop on SIGINT/SIGTERM. A restarted SCS adopts the modes the servers report, so stopping and
- * starting it never moves the primary role.
+ * `duet scs --config FILE [--data-dir DIR]`: the Solution Control Server (SPEC S1, S4.5, S7). Wiring only: Node
+ * adapters, the Scs core (src/mgmt/scs/scs.ts), its HTTP API and status page on `scs.port` at the address of
+ * the scs host, and a clean stop on SIGINT/SIGTERM. A restarted SCS adopts the modes the servers report, so
+ * stopping and starting it never moves the primary role; the raised alarms are kept in DIR/scs-alarms.json
+ * (default DIR: var, as `duet server` and `duet lca`), so a restarted SCS still lists them.
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { diffConfig } from '../config/diff.ts';
 import { createLogger } from '../log/logger.ts';
 import { linkSecretOf } from '../mgmt/lca/secret.ts';
+import { FileAlarmStore } from '../mgmt/scs/alarm-store.ts';
 import { type ScsApi, startScsApi } from '../mgmt/scs/api.ts';
 import { Scs } from '../mgmt/scs/scs.ts';
 import { NodeClock, NodeNet, NodeRandom } from '../runtime/node/index.ts';
 import { readConfigFile } from './config-file.ts';
 
-const USAGE = 'usage: duet scs --config FILE';
+const USAGE = 'usage: duet scs --config FILE [--data-dir DIR]';
 
 export async function runScs(argv: string[]): Promise<number> {
-  let values: { config?: string };
+  let values: { config?: string; 'data-dir'?: string };
   try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, 'data-dir': { type: 'string' } },
+    }));
   } catch (e) {
     process.stderr.write(`duet scs: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -40,13 +47,29 @@ export async function runScs(argv: string[]): Promise<number> {
     return 1;
   }
 
+  const dataDir = resolve(values['data-dir'] ?? 'var');
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (e) {
+    process.stderr.write(`duet scs: cannot use --data-dir ${dataDir}: ${(e as Error).message}\n`);
+    return 1;
+  }
+
   const clock = new NodeClock();
   const logger = createLogger({ app: 'SCS', level: 'standard', destination: 'stdout', clock });
   logger.event('10-50001', { file });
   const { secret, insecure } = linkSecretOf(config);
   if (insecure) logger.event('10-61010', { file, component: 'SCS' });
 
-  const scs = new Scs({ net: new NodeNet(), clock, random: new NodeRandom(), config, logger, secret });
+  const scs = new Scs({
+    net: new NodeNet(),
+    clock,
+    random: new NodeRandom(),
+    config,
+    logger,
+    secret,
+    alarmStore: new FileAlarmStore(dataDir),
+  });
   let api!: ScsApi;
   const listenError = await new Promise<Error | undefined>((done) => {
     api = startScsApi({

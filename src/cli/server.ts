@@ -213,8 +213,9 @@ export async function runServer(argv: string[]): Promise<number> {
     isInService: (dn) => server.oos.isInService(dn),
     sipOpen: () => server.status().sipListener.open,
     version: '0.1.0',
-    onListening: (transport) => {
-      if (transport === 'tcp') initCti.ready();
+    // A port that cannot be opened is tried again every 5 s: "cti" is ready once every listener is open.
+    onListening: (_transport, _port, all) => {
+      if (all) initCti.ready();
     },
     onListenError: (transport, err) =>
       initCti.failed(`cannot open the CTI ${transport} port: ${err.message}`),
@@ -341,6 +342,8 @@ export async function runServer(argv: string[]): Promise<number> {
         tLibClientsStatistics: () => cti.server.statistics(),
       },
       metrics: metrics.registry,
+      logger,
+      // Called with the error once per failure episode, and again (no error) when a retry opens the port.
       onReady: (err) => {
         httpError = err;
         if (err) initHttp.failed(err.message);
@@ -350,8 +353,10 @@ export async function runServer(argv: string[]): Promise<number> {
     });
   });
   if (httpError) {
-    // The SIP service runs on without its status page; the operator is told why.
-    process.stderr.write(`duet server: HTTP interface not started: ${httpError.message}\n`);
+    // The SIP service runs on without its status page until the port opens (10-10008, then 10-10009).
+    process.stderr.write(
+      `duet server: HTTP interface not started: ${httpError.message}; trying again every 5 s\n`,
+    );
   }
 
   process.on('SIGHUP', () => {

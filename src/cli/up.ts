@@ -3,8 +3,9 @@
  * --config it runs examples/single-host.yaml of this package). Starts,
  * as child processes, one `duet lca --host H` for every host of the file whose address is this machine's
  * (127.x, ::1, localhost, or an address of one of its interfaces), and `duet scs` when the scs host is one of
- * them. The LCAs start the SIP Servers when the SCS tells them to. Every output line is prefixed with `[scs] `
- * or `[lca:H] ` (an LCA prefixes its servers' lines itself). A child that dies is restarted (1 s, doubling to
+ * them. The LCAs (and the servers they start) and the SCS share the data directory (default var/):
+ * registrations, the SCS's raised alarms. The LCAs start the SIP Servers when the SCS tells them to. Every
+ * output line is prefixed with `[scs] ` or `[lca:H] ` (an LCA prefixes its servers' lines itself). A child that dies is restarted (1 s, doubling to
  * 30 s while it keeps dying young). Ctrl-C or SIGTERM stops them all: SIGTERM, up to 10 s, then SIGKILL;
  * exit code 0. A second Ctrl-C kills at once.
  *
@@ -140,7 +141,7 @@ export async function runUp(argv: string[], options: UpOptions = {}): Promise<nu
   if (hosts.includes(config.scs.host)) {
     children.push({
       label: 'scs',
-      args: ['scs', '--config', file],
+      args: ['scs', '--config', file, '--data-dir', dataDir],
       proc: null,
       startedAt: 0,
       delayMs: RESTART_FIRST_MS,

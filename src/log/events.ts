@@ -99,6 +99,20 @@ export const logEvents = {
       'The LCA saw a server process exit without being told to stop it. Seed 001 counts unexpected ' +
       'terminations among the conditions its 00-04200 alarm watches; configure an alarm on this ID too.',
   },
+  '10-10008': {
+    level: 'Alarm',
+    name: 'http-listener-failed',
+    template: 'HTTP interface could not be opened on {address}:{port}: {reason}',
+    meaning:
+      'http-port could not be opened (in use, address not present): logged once per episode; the server ' +
+      'tries again every 5 s and logs 10-10009 when it opens (with backup-init-check, "http" is failed until then).',
+  },
+  '10-10009': {
+    level: 'Standard',
+    name: 'http-listening',
+    template: 'HTTP interface listening on {address}:{port}',
+    meaning: 'The HTTP interface (http-port) is open: at the start, or after the retries that followed 10-10008.',
+  },
 
   // 10-2xxxx: HA.
   '10-20001': {
@@ -737,6 +751,30 @@ export const logEvents = {
     name: 'alarm-repeated',
     template: 'Alarm {alarm} ({condition}) raised again by event {event} of {app} ({count} times)',
     meaning: 'SPEC S7: the event of an alarm that is still raised happened again; its count went up.',
+  },
+  '10-63006': {
+    level: 'Standard',
+    name: 'alarms-restored',
+    template: 'Restored {count} raised alarms ({ids}) and {cleared} cleared ones from {file}',
+    meaning:
+      'The SCS started with the alarms saved in its data directory by the SCS before it (same ids, counts, ' +
+      'raise times; cancel-timeouts still counted from the raise; reactions are not run again).',
+  },
+  '10-63007': {
+    level: 'Alarm',
+    name: 'alarm-file-unreadable',
+    template: 'Alarm file {file} is unreadable and was ignored ({reason}); {kept}',
+    meaning:
+      'The SCS could not read the alarms saved in its data directory: it starts without them (raised alarms ' +
+      'of before the restart are not listed). The file is kept aside for inspection.',
+  },
+  '10-63008': {
+    level: 'Alarm',
+    name: 'alarm-file-write-failed',
+    template: 'Alarms could not be saved to {file}: {reason}; a restart of the SCS would forget them',
+    meaning:
+      'The SCS could not write its alarm file (disk full, permissions, data directory removed). It keeps ' +
+      'trying at every change; logged once until a save succeeds again.',
   },
 
   // 10-7xxxx: CTI clients.

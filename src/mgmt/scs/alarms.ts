@@ -16,13 +16,16 @@
  *   (reactionDone: 10-63003, or 10-63004).
  * - Clearing (10-63002): by hand (CLI, API, status page), by `clear-on` (that event from the SAME
  *   application that raised the alarm), or by `cancel-timeout` (seconds after it was raised; 0 = never).
+ * - Restarts of the SCS: `snapshot()` is what the Scs saves (alarm-store.ts) after every change (`revision`);
+ *   `restore()` puts it back in a new engine: same ids, counts, raise times, clear-on and cancel-timeouts (still
+ *   counted from the original raise), and no reaction runs again.
  */
 import type { AlarmCondition } from '../../config/config.ts';
 import type { AlarmReaction } from '../../config/option-type.ts';
 import type { EventId, EventParams } from '../../log/events.ts';
 
 export interface AlarmView {
-  /** A short id, unique for the SCS's lifetime: "1", "2", ... */
+  /** A short id: "1", "2", ... Unique for the SCS's lifetime, and across its restarts with a data directory. */
   id: string;
   condition: string;
   /** The event that raised it. */
@@ -58,6 +61,19 @@ export interface AlarmOutput {
   wakeAt: number | null;
 }
 
+/** What an SCS keeps across its restarts (alarm-store.ts writes it to its data directory). */
+export interface AlarmSnapshot {
+  /** The id the next alarm gets. */
+  next: number;
+  /** Raised alarms, oldest first. */
+  active: AlarmView[];
+  /** The last cleared ones, newest last. */
+  cleared: AlarmView[];
+}
+
+/** The reaction state of a restored alarm whose reaction had not reported when the SCS stopped. */
+export const REACTION_UNKNOWN = 'unknown: the SCS restarted before the reaction reported';
+
 export type ClearResult = { ok: true; alarm: AlarmView } | { ok: false; reason: string };
 
 /** Cleared alarms kept for the status. */
@@ -71,6 +87,7 @@ export class AlarmEngine {
   private readonly active = new Map<string, AlarmView>();
   private readonly history: AlarmView[] = [];
   private next = 1;
+  private rev = 0;
   private out: AlarmOutput = { events: [], actions: [], wakeAt: null };
 
   constructor(private readonly conditions: () => readonly AlarmCondition[]) {}
@@ -178,6 +195,40 @@ export class AlarmEngine {
     return this.history.map((a) => ({ ...a }));
   }
 
+  /** Goes up on every change of the alarms (raised, counted, reaction outcome, cleared): time to save. */
+  get revision(): number {
+    return this.rev;
+  }
+
+  /** The state to save (a copy). */
+  snapshot(): AlarmSnapshot {
+    return { next: this.next, active: this.list(), cleared: this.cleared() };
+  }
+
+  /**
+   * Puts saved alarms back (a new SCS process, before it handles any event). No events, no reactions: the
+   * reactions ran when the alarms were raised. A reaction that had not reported is shown as unknown (its
+   * outcome went to the SCS that stopped). Overdue cancel-timeouts clear at the next call (tick).
+   */
+  restore(s: AlarmSnapshot): void {
+    this.active.clear();
+    this.history.length = 0;
+    let next = Math.max(1, Math.floor(s.next));
+    for (const a of s.active) {
+      const copy = { ...a, params: { ...a.params } };
+      if (copy.reactionState === 'pending') copy.reactionState = REACTION_UNKNOWN;
+      delete copy.clearedAt;
+      delete copy.clearedBy;
+      this.active.set(copy.id, copy);
+    }
+    for (const a of s.cleared.slice(-HISTORY)) this.history.push({ ...a, params: { ...a.params } });
+    for (const a of [...s.active, ...s.cleared]) {
+      const n = Number(a.id);
+      if (Number.isInteger(n) && n >= next) next = n + 1;
+    }
+    this.next = next;
+  }
+
   private expire(now: number): void {
     for (const a of [...this.active.values()]) {
       if (a.cancelAt !== null && now >= a.cancelAt) {
@@ -196,6 +247,8 @@ export class AlarmEngine {
   }
 
   private emit(e: AlarmEvent): void {
+    // Every alarm event is a change of the alarms.
+    this.rev++;
     this.out.events.push(e);
   }
 

@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import type { Net } from '../../runtime/net.ts';
 import type { Random } from '../../runtime/random.ts';
 import type { AppReport, ScsToLca } from '../protocol.ts';
+import type { AlarmStore } from './alarm-store.ts';
 import { type AlarmAction, AlarmEngine, type AlarmOutput } from './alarms.ts';
 import { LcaConnection } from './lca-connection.ts';
 import { parseLcaMessage } from './lca-messages.ts';
@@ -44,6 +45,11 @@ export interface ScsOptions {
   controller?: Partial<Pick<PairControllerOptions, 'startGraceMs' | 'switchoverTimeoutMs'>>;
   /** How many recent events the status keeps. Default 200. */
   recentEvents?: number;
+  /**
+   * Where raised alarms are kept across restarts (alarm-store.ts; `duet scs --data-dir`). Read when the Scs is
+   * built, written after every change of the alarms. Without it alarms live in memory only.
+   */
+  alarmStore?: AlarmStore;
 }
 
 interface PairEntry {
@@ -80,6 +86,11 @@ export class Scs {
   private config: Config;
   /** Scripts run as alarm reactions, by request id: the alarm and the host that runs it. */
   private readonly alarmScripts = new Map<string, { alarm: string; host: string; script: string }>();
+  /** The alarms' revision last saved to the store, and whether the last save failed (logged once). */
+  private alarmsSaved = 0;
+  private alarmSaveFailing = false;
+  /** What loading the saved alarms found, logged at start. */
+  private alarmsLoaded: (() => void) | null = null;
 
   constructor(options: ScsOptions) {
     this.o = options;
@@ -87,6 +98,7 @@ export class Scs {
     const { config } = options;
     this.config = options.config;
     this.alarms = new AlarmEngine(() => this.config.alarms);
+    if (options.alarmStore) this.restoreAlarms(options.alarmStore);
     this.relay = new ScriptRelay({
       random: options.random,
       send: (host, msg) => this.hosts.get(host)?.conn.send(msg) ?? false,
@@ -136,6 +148,10 @@ export class Scs {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.alarmsLoaded?.();
+    this.alarmsLoaded = null;
+    // Restored alarms whose cancel-timeout passed while no SCS ran clear now; the others get their timer.
+    this.applyAlarms(this.alarms.tick(this.o.clock.now()));
     this.note('10-62010', { pairs: this.pairs.size, hosts: this.hosts.size });
     for (const h of this.hosts.values()) h.conn.start();
     // Controllers may have timed work from the start (none yet, but keep the contract uniform).
@@ -420,6 +436,7 @@ export class Scs {
   }
 
   private applyAlarms(out: AlarmOutput): void {
+    this.saveAlarms();
     for (const e of out.events) this.note(e.id, e.params as Record<string, string | number | boolean>);
     // Reactions run after the event that raised them is handled, never inside it (a switchover reaction
     // re-entering the pair controller that is logging the event).
@@ -431,6 +448,48 @@ export class Scs {
         this.alarmTimer = null;
         this.applyAlarms(this.alarms.tick(this.o.clock.now()));
       });
+    }
+  }
+
+  /** Loads the alarms a previous SCS saved (before any event: ids continue after theirs). */
+  private restoreAlarms(store: AlarmStore): void {
+    const loaded = store.load();
+    if (!loaded.ok) {
+      const kept = loaded.keptAs ? `kept as ${loaded.keptAs}` : 'left in place';
+      this.alarmsLoaded = () =>
+        this.note('10-63007', {
+          file: store.file,
+          reason: loaded.reason,
+          kept: `starting without saved alarms; the file is ${kept}`,
+        });
+      return;
+    }
+    if (!loaded.snapshot) return;
+    this.alarms.restore(loaded.snapshot);
+    this.alarmsSaved = this.alarms.revision;
+    const active = this.alarms.list();
+    this.alarmsLoaded = () =>
+      this.note('10-63006', {
+        count: active.length,
+        ids: active.map((a) => a.id).join(', ') || 'none',
+        cleared: this.alarms.cleared().length,
+        file: store.file,
+      });
+  }
+
+  /** Writes the alarms when they changed since the last save. A failure is logged once until a save works. */
+  private saveAlarms(): void {
+    const store = this.o.alarmStore;
+    if (!store || this.alarms.revision === this.alarmsSaved) return;
+    const revision = this.alarms.revision;
+    try {
+      store.save(this.alarms.snapshot());
+      this.alarmsSaved = revision;
+      this.alarmSaveFailing = false;
+    } catch (e) {
+      if (this.alarmSaveFailing) return;
+      this.alarmSaveFailing = true;
+      this.note('10-63008', { file: store.file, reason: (e as Error).message });
     }
   }
 

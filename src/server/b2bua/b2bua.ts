@@ -49,7 +49,13 @@ import { TwoXxRetransmitter } from '../../sip/ua/two-xx-retransmitter.ts';
 import type { ServerContext } from '../context.ts';
 import { type CallCore, type ControlRuntime, ThirdPartyCallControl } from './call-control.ts';
 import { CallEventEmitter } from './call-event-emitter.ts';
-import type { CallControlResult, CallEvent, CallEventListener, CtiCallState } from './call-events.ts';
+import type {
+  CallControlResult,
+  CallEvent,
+  CallEventListener,
+  CtiCallState,
+  RequestFailureListener,
+} from './call-events.ts';
 import { ALLOW, bodyText, IGNORE_RESPONSES, parseStored, toText } from './messages.ts';
 import { activePartyOf, callStateOfStatus, type DnCallView, partyOf } from './party-view.ts';
 import { isHoldSdp, rejectingAnswer } from './sdp.ts';
@@ -117,6 +123,11 @@ export class B2bua {
   /** Call events (T-Library, SPEC S3), one per DN per change, only while this server may act. */
   onCallEvent(listener: CallEventListener): () => void {
     return this.events.onCallEvent(listener);
+  }
+
+  /** Accepted call-control requests whose SIP part failed (hold/retrieve re-INVITE, answer NOTIFY). */
+  onRequestFailed(listener: RequestFailureListener): () => void {
+    return this.events.onRequestFailed(listener);
   }
 
   /** Arms the timers of every call from its synced deadline (at start and on promotion). */

@@ -113,7 +113,7 @@ export class ThirdPartyCallControl {
     }
     const reach = this.core.reachDn(dn);
     if (!reach) return fail('no-contact', `DN ${dn} has no registered phone`);
-    this.sendTalkNotify(dn, reach);
+    this.sendTalkNotify(connId, dn, reach);
     this.logControl('answer', dn, connId, 'NOTIFY Event: talk sent');
     return { ok: true };
   }
@@ -651,7 +651,10 @@ export class ThirdPartyCallControl {
     });
   }
 
-  /** Hold and retrieve: one re-INVITE of the other leg; the model changes (and the event) on its 2xx. */
+  /**
+   * Hold and retrieve: one re-INVITE of the other leg; the model changes (and the event) on its 2xx. When it
+   * fails nothing changes, and the request is reported failed (RequestFailure: the CTI server answers it).
+   */
   private startMediaChange(
     connId: ConnID,
     dn: string,
@@ -662,12 +665,40 @@ export class ThirdPartyCallControl {
   ): void {
     const rt = this.core.runtimeOf(connId);
     rt.mediaBusy = true;
+    const leg = this.ctx.store.call(connId)?.legs.find((l) => l.id === legId);
+    const target = leg ? this.numberOfLeg(connId, leg.dn) : 'the other party';
     reinvite(this.ctx, this.core, connId, legId, sdp, (r) => {
       rt.mediaBusy = false;
-      if (!this.ctx.store.call(connId)) return;
-      if (r.ok) onDone();
-      else this.mediaFailed(connId, dn, purpose, r);
+      const call = this.ctx.store.call(connId);
+      if (!call) return; // released meanwhile: its EventReleased answers the request
+      if (r.ok) {
+        onDone();
+        return;
+      }
+      this.mediaFailed(connId, leg?.dn ?? dn, purpose, r);
+      const what =
+        r.status === 408
+          ? `${target} did not answer the re-INVITE (408 ${r.reason})`
+          : r.status === 503
+            ? `the re-INVITE could not be sent to ${target} (503 ${r.reason})`
+            : `${target} answered the re-INVITE ${r.status} ${r.reason}`;
+      this.events.requestFailed({
+        request: purpose,
+        connId,
+        dn,
+        status: r.status,
+        reason: r.reason,
+        message: `${purpose} of call ${connId} by DN ${dn} failed: ${what}; the call is unchanged (${
+          activePartyOf(call, dn)?.state ?? 'released'
+        } on DN ${dn})`,
+      });
     });
+  }
+
+  /** The number of the DN's party in the call now, for messages. */
+  private numberOfLeg(connId: ConnID, dn: string): string {
+    const call = this.ctx.store.call(connId);
+    return call ? numberOfParty(call, dn) : dn;
   }
 
   /** A re-INVITE of hold, retrieve or a transfer failed: logged; a failed transfer ends the call. */
@@ -701,8 +732,15 @@ export class ThirdPartyCallControl {
     this.core.updateLeg(connId, legId, { state: 'ended' });
   }
 
-  /** An out-of-dialog NOTIFY with Event: talk (the BroadSoft remote-answer convention). */
-  private sendTalkNotify(dn: string, reach: { uri: string; destination: Destination }): void {
+  /**
+   * An out-of-dialog NOTIFY with Event: talk (the BroadSoft remote-answer convention). When the phone refuses
+   * it or does not answer, the answer request is reported failed (RequestFailure): the call still rings.
+   */
+  private sendTalkNotify(
+    connId: ConnID,
+    dn: string,
+    reach: { uri: string; destination: Destination },
+  ): void {
     const uri = parseUri(reach.uri);
     if (!uri) return;
     const { host, port } = this.ctx.local;
@@ -724,8 +762,22 @@ export class ThirdPartyCallControl {
         { name: 'Event', value: 'talk' },
       ],
     });
-    const failed = (status: number, reason: string): void =>
+    const failed = (status: number, reason: string): void => {
       this.ctx.logger.event('10-40034', { dn, status, reason });
+      const call = this.ctx.store.call(connId);
+      if (!call || !activePartyOf(call, dn)) return; // released meanwhile: its EventReleased answers
+      this.events.requestFailed({
+        request: 'answer',
+        connId,
+        dn,
+        status,
+        reason,
+        message:
+          `answer of call ${connId} on DN ${dn} failed: ${talkOutcome(status, reason)}; the call is unchanged ` +
+          `(${activePartyOf(call, dn)!.state} on DN ${dn}); check that the phone answers on NOTIFY Event: talk ` +
+          '(DN option sip-cti-control)',
+      });
+    };
     this.ctx.transactions.sendRequest(notify, reach.destination, {
       onResponse: (res) => {
         if (res.status >= 300) failed(res.status, res.reason);
@@ -768,6 +820,13 @@ function lastLeg(call: Readonly<Call>, pred: (l: Readonly<Leg>) => boolean): Rea
 function numberOfParty(call: Readonly<Call>, dn: string): string {
   const p = partyOf(call, dn);
   return p?.number ?? dn;
+}
+
+/** How the phone took our NOTIFY Event: talk, for messages. */
+function talkOutcome(status: number, reason: string): string {
+  if (status === 408) return `the phone did not answer NOTIFY Event: talk (408 ${reason})`;
+  if (status === 503) return `NOTIFY Event: talk could not be sent to the phone (503 ${reason})`;
+  return `the phone answered NOTIFY Event: talk with ${status} ${reason}`;
 }
 
 /** The DN option sip-cti-control (a comma list of talk, hold) as a set. */

@@ -4,7 +4,13 @@
  */
 import type { Call, ConnID } from '../../model/call/call.ts';
 import type { ServerContext } from '../context.ts';
-import type { CallEvent, CallEventListener, CallEventType } from './call-events.ts';
+import type {
+  CallEvent,
+  CallEventListener,
+  CallEventType,
+  RequestFailure,
+  RequestFailureListener,
+} from './call-events.ts';
 import { otherDnOf } from './party-view.ts';
 
 /** DN types that get call events (T-Library parties); never Trunks or services. */
@@ -12,6 +18,7 @@ const CTI_DN_TYPES = new Set(['Extension', 'ACD Position', 'Routing Point', 'ACD
 
 export class CallEventEmitter {
   private readonly listeners = new Set<CallEventListener>();
+  private readonly failureListeners = new Set<RequestFailureListener>();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -23,6 +30,18 @@ export class CallEventEmitter {
   onCallEvent(listener: CallEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Failures of accepted requests (RequestFailure), only while this server may act. */
+  onRequestFailed(listener: RequestFailureListener): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** Reports an accepted request whose SIP part failed (the call is unchanged). */
+  requestFailed(failure: RequestFailure): void {
+    if (!this.ctx.gate.mayAct()) return;
+    for (const l of this.failureListeners) l(failure);
   }
 
   /** The event `type` for `dn` in `call` now, or undefined when dn gets no call events (a Trunk). */

@@ -56,3 +56,26 @@ export type CallControlResult<T = Record<never, never>> =
   | { ok: false; kind: CallControlErrorKind; message: string };
 
 export type CallEventListener = (event: CallEvent) => void;
+
+/** The requests whose SIP part runs after the B2BUA accepted them, and may fail then. */
+export type AsyncControlRequest = 'answer' | 'hold' | 'retrieve';
+
+/**
+ * A request the B2BUA accepted (it returned ok) whose SIP part failed afterwards: the re-INVITE of a hold or
+ * retrieve, or the NOTIFY Event: talk of an answer, was refused, not answered or not deliverable. The call is
+ * unchanged (no call event follows); the CTI server answers the request with EventError RequestFailed. Like
+ * call events, reported only while this server may act.
+ */
+export interface RequestFailure {
+  request: AsyncControlRequest;
+  connId: ConnID;
+  /** The DN the request was made for (its ThisDN). */
+  dn: string;
+  /** The SIP outcome: the final status (408 when unanswered, 503 when not deliverable) and its reason. */
+  status: number;
+  reason: string;
+  /** What failed and what it means, for people. */
+  message: string;
+}
+
+export type RequestFailureListener = (failure: RequestFailure) => void;

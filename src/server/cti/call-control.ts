@@ -5,7 +5,7 @@
  */
 import type { ConnID } from '../../model/call/call.ts';
 import type { PartyState } from '../../model/call/party.ts';
-import type { CallControlResult } from '../b2bua/call-events.ts';
+import type { CallControlResult, RequestFailureListener } from '../b2bua/call-events.ts';
 
 /** One call a DN takes part in, as RequestQueryAddress and the promotion resend report it. */
 export interface DnCall {
@@ -38,4 +38,9 @@ export interface CallControl {
   /** `rpDn`: the Routing Point the call must be parked on (ThisDN of RequestRouteCall). */
   routeParked(connId: ConnID, destination: string, rpDn?: string): CallControlResult;
   callsOf(dn: string): DnCall[];
+  /**
+   * Accepted requests whose SIP part failed later (hold/retrieve re-INVITE, answer NOTIFY): the CTI server
+   * subscribes when it starts and answers the waiting request with EventError RequestFailed.
+   */
+  onRequestFailed?(listener: RequestFailureListener): () => void;
 }

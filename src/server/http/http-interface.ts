@@ -6,10 +6,18 @@
  * Bad input never takes it down (S8.1): a malformed request line or header gets 400 from the client-error
  * handler, a provider that throws gets a 500 naming the path, and every error reaches a response or a closed
  * socket, never the process.
+ *
+ * A port that cannot be opened (in use, address not yet present) is tried again every `retryMs` (5 s) for as
+ * long as the server runs: the first failure of an episode logs 10-10008 and calls onReady(err), the opening
+ * logs 10-10009 and calls onReady() (so the backup init check sees the component become ready).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { Logger } from '../../log/logger.ts';
 import { startJsonHttpServer } from './json-http-server.ts';
+
+/** How often a port that could not be opened is tried again. */
+export const HTTP_LISTEN_RETRY_MS = 5_000;
 
 export interface HttpProviders {
   sipServer(): object;
@@ -24,8 +32,15 @@ export interface HttpInterfaceOptions {
   port: number;
   providers: HttpProviders;
   metrics: Registry;
-  /** Called once: with nothing when listening, or with the error (EADDRINUSE, EACCES) when it cannot. */
+  /**
+   * With the error (EADDRINUSE, EADDRNOTAVAIL, EACCES) at the first failed attempt of an episode, and with
+   * nothing each time the port opens (at once, or after retries).
+   */
   onReady(err?: Error): void;
+  /** Logs 10-10009 when listening and 10-10008 once per failure episode. */
+  logger?: Logger;
+  /** Try a port that could not be opened again every retryMs; default HTTP_LISTEN_RETRY_MS, 0 = never. */
+  retryMs?: number;
 }
 
 export interface HttpInterface {
@@ -53,14 +68,29 @@ export const httpPaths: readonly string[] = [
 const MAX_TARGET = 2048;
 
 export function startHttpInterface(options: HttpInterfaceOptions): HttpInterface {
-  const { providers, metrics } = options;
-  return startJsonHttpServer({
+  const { providers, metrics, logger } = options;
+  const retryMs = options.retryMs ?? HTTP_LISTEN_RETRY_MS;
+  const server = startJsonHttpServer({
     host: options.host,
     port: options.port,
     handle: (req, res) => handle(req, res, providers, metrics),
     onHandlerError: (res, err) => fail(res, 500, `internal error: ${errorText(err)}`),
-    onReady: options.onReady,
+    retryMs: retryMs > 0 ? retryMs : undefined,
+    onReady: (err) => {
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        logger?.event('10-10008', {
+          address: options.host,
+          port: options.port,
+          reason:
+            `${code}: ${err.message}` +
+            (retryMs > 0 ? `; trying again every ${retryMs / 1000} s` : '; not retried'),
+        });
+      } else logger?.event('10-10009', { address: options.host, port: server.port() });
+      options.onReady(err);
+    },
   });
+  return server;
 }
 
 async function handle(

@@ -2,7 +2,8 @@
  * The HTTP server shell shared by the SIP Server's interface and the SCS's management API: bounded request
  * times (a status page is read by people and scrapers: slow or stalled clients are cut off), malformed HTTP
  * answered 400 in JSON, a handler error answered 500 instead of crashing, one report of a listen error, and a
- * close that does not wait for idle keep-alive connections.
+ * close that does not wait for idle keep-alive connections. With `retryMs`, a port that cannot be opened
+ * (EADDRINUSE, EADDRNOTAVAIL) is tried again every `retryMs` until it opens or close() is called.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -14,8 +15,14 @@ export interface JsonHttpServerOptions {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Answers a handler that threw (the response may be half sent). */
   onHandlerError(res: ServerResponse, err: unknown): void;
-  /** Called once: with nothing when listening, or with the error (EADDRINUSE, EACCES) when it cannot. */
+  /**
+   * With nothing when listening, or with the error (EADDRINUSE, EACCES) when it cannot. Without retryMs:
+   * once. With retryMs: with the error of the first failed attempt of an episode (not of each retry), then
+   * with nothing when the port finally opens.
+   */
   onReady(err?: Error): void;
+  /** Try a port that could not be opened again every retryMs (ms); default: no retry. */
+  retryMs?: number;
 }
 
 export interface JsonHttpServer {
@@ -48,19 +55,36 @@ export function startJsonHttpServer(options: JsonHttpServerOptions): JsonHttpSer
         `Connection: close\r\n\r\n${body}`,
     );
   });
-  let ready = false;
-  server.once('error', (err) => {
-    if (!ready) {
-      ready = true;
+  let closed = false;
+  let failing = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const listen = (): void => {
+    server.listen(options.port, options.host);
+  };
+  server.on('error', (err) => {
+    // An error of the listening socket after start must not crash the process; a listen error is reported
+    // once per episode (the first failed attempt) and, with retryMs, tried again.
+    if (closed || server.listening) return;
+    if (!failing) {
+      failing = true;
       options.onReady(err);
     }
+    if (options.retryMs === undefined || closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (!closed) listen();
+    }, options.retryMs);
+    retry.unref();
   });
-  // After start, an error of the listening socket must not crash the process: it was reported once above.
-  server.on('error', () => {});
-  server.listen(options.port, options.host, () => {
-    ready = true;
+  server.on('listening', () => {
+    if (closed) {
+      server.close();
+      return;
+    }
+    failing = false;
     options.onReady();
   });
+  listen();
   return {
     port: () => {
       const a = server.address();
@@ -68,6 +92,9 @@ export function startJsonHttpServer(options: JsonHttpServerOptions): JsonHttpSer
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
+        if (retry !== undefined) clearTimeout(retry);
+        retry = undefined;
         if (!server.listening) {
           for (const s of sockets) s.destroy();
           resolve();
