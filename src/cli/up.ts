@@ -5,9 +5,9 @@
  * (127.x, ::1, localhost, or an address of one of its interfaces), and `duet scs` when the scs host is one of
  * them. The LCAs (and the servers they start) and the SCS share the data directory (default var/):
  * registrations, the SCS's raised alarms. The LCAs start the SIP Servers when the SCS tells them to. Every
- * output line is prefixed with `[scs] ` or `[lca:H] ` (an LCA prefixes its servers' lines itself). A child that dies is restarted (1 s, doubling to
- * 30 s while it keeps dying young). Ctrl-C or SIGTERM stops them all: SIGTERM, up to 10 s, then SIGKILL;
- * exit code 0. A second Ctrl-C kills at once.
+ * output line is prefixed with `[scs] ` or `[lca:H] ` (an LCA prefixes its servers' lines itself). A child
+ * that dies is restarted (1 s, doubling to 30 s while it keeps dying young). Ctrl-C or SIGTERM stops them all:
+ * SIGTERM, up to 10 s, then SIGKILL; exit code 0. A second Ctrl-C kills at once.
  *
  * Each child runs in its own process group (so a terminal's Ctrl-C reaches only `duet up`, which stops the
  * children in order), and the servers an LCA starts inherit that group. When every child has exited, any
@@ -63,6 +63,26 @@ export function isLocalAddress(
     for (const i of list ?? []) if (i.address.toLowerCase() === a) return true;
   }
   return false;
+}
+
+/**
+ * The children `duet up` runs for the local `hosts`: their LCAs, and the SCS when its host is one of them. All
+ * get the same data directory (the servers' registrations under the LCAs, the SCS's alarms).
+ */
+export function upChildren(
+  config: Config,
+  file: string,
+  hosts: string[],
+  dataDir: string,
+): { label: string; args: string[] }[] {
+  const children = hosts.map((h) => ({
+    label: `lca:${h}`,
+    args: ['lca', '--config', file, '--host', h, '--data-dir', dataDir],
+  }));
+  if (hosts.includes(config.scs.host)) {
+    children.push({ label: 'scs', args: ['scs', '--config', file, '--data-dir', dataDir] });
+  }
+  return children;
 }
 
 /** Splits a byte stream into lines and hands each one on with a prefix; a partial last line waits. */
@@ -130,24 +150,14 @@ export async function runUp(argv: string[], options: UpOptions = {}): Promise<nu
   const dataDir = resolve(values['data-dir'] ?? 'var');
   const duetBin = options.duetBin ?? join(dirname(fileURLToPath(import.meta.url)), '../../bin/duet.mjs');
 
-  const children: Child[] = hosts.map((h) => ({
-    label: `lca:${h}`,
-    args: ['lca', '--config', file, '--host', h, '--data-dir', dataDir],
+  const children: Child[] = upChildren(config, file, hosts, dataDir).map((c) => ({
+    ...c,
     proc: null,
     startedAt: 0,
     delayMs: RESTART_FIRST_MS,
     restartTimer: null,
   }));
-  if (hosts.includes(config.scs.host)) {
-    children.push({
-      label: 'scs',
-      args: ['scs', '--config', file, '--data-dir', dataDir],
-      proc: null,
-      startedAt: 0,
-      delayMs: RESTART_FIRST_MS,
-      restartTimer: null,
-    });
-  } else {
+  if (!hosts.includes(config.scs.host)) {
     say(`the SCS runs on host ${config.scs.host}, not on this machine: not started here`);
   }
 

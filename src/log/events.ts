@@ -111,7 +111,8 @@ export const logEvents = {
     level: 'Standard',
     name: 'http-listening',
     template: 'HTTP interface listening on {address}:{port}',
-    meaning: 'The HTTP interface (http-port) is open: at the start, or after the retries that followed 10-10008.',
+    meaning:
+      'The HTTP interface (http-port) is open: at the start, or after the retries that followed 10-10008.',
   },
 
   // 10-2xxxx: HA.

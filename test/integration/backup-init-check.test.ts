@@ -1,16 +1,17 @@
 /**
  * Backup initialization check (SPEC S6.2, seeds 000/002), with real processes: a single-host pair (`duet up`)
  * with `backup-init-check: true` and `backup-init-check-timeout: 15` on both servers. Before the pair starts,
- * another process holds the backup's (SIP_B's) http-port, so one of its components ("http") fails to
- * initialize for real. Shown:
- * - SIP_B logs 10-30016 naming the http component, and reports ServiceUnavailable to the SCS (seen in the
- *   SCS API and in `duet status --json`) within the timeout plus a margin; SIP_A is the primary;
+ * another process holds the backup's (SIP_B's) http-port and cti-port, so two of its components ("http" and
+ * "cti") fail to initialize for real. Shown:
+ * - SIP_B logs 10-30016 naming the http and cti components, and reports ServiceUnavailable to the SCS (seen in
+ *   the SCS API and in `duet status --json`) within the timeout plus a margin; SIP_A is the primary;
  * - the primary's process is SIGKILLed: the SCS does NOT promote SIP_B (10-62002 "failover blocked", SIP_B
  *   stays Backup), restarts SIP_A, and SIP_A becomes the primary again;
- * - the port is released: the server does not re-open its HTTP interface by itself (no retry), so the
- *   backup recovers when its process is restarted (here: stopped by PID, restarted by the SCS): 10-30017,
- *   Running, the alarm cleared by 10-30017; a second SIGKILL of the primary now promotes it (the control:
- *   the first failover was blocked by the init check, not by anything else).
+ * - the ports are released: the same backup process (no restart) opens them by its own retries (every 5 s;
+ *   10-10008 and 10-70006 were logged once each for the whole episode, then 10-10009 and 10-70005), reports
+ *   10-30017 and Running within a bound, and the alarm is cleared by 10-30017; a second SIGKILL of the
+ *   primary now promotes it (the control: the first failover was blocked by the init check, not by anything
+ *   else).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -56,11 +57,15 @@ async function scsGet<T>(port: number, path: string): Promise<T | undefined> {
   }
 }
 
-/** A process that holds TCP 127.0.0.1:port until killed; resolves once the port is bound. */
-function holdTcpPort(port: number): Promise<ChildProcess> {
+/** A process that holds TCP 127.0.0.1:port (each of them) until killed; resolves once they are bound. */
+function holdTcpPorts(ports: number[]): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1', () => console.log('bound'));`],
+    [
+      '-e',
+      `const net = require('node:net'); let n = ${ports.length};` +
+        `for (const p of ${JSON.stringify(ports)}) net.createServer().listen(p, '127.0.0.1', () => { if (--n === 0) console.log('bound'); });`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -87,7 +92,7 @@ after(async () => {
 });
 
 test(
-  'backup-init-check: a backup whose HTTP component cannot initialize reports ServiceUnavailable and is not promoted',
+  'backup-init-check: a backup whose HTTP and CTI ports are taken is ServiceUnavailable, not promoted, and recovers by itself once they are free',
   { timeout: 240_000 },
   async (t) => {
     const [sip, httpA, httpB, haA, haB, lca, scs, ctiA, ctiB] = await Promise.all(
@@ -110,8 +115,8 @@ test(
         `alarms:\n  - { name: backup-init, event-id: "10-30016", clear-on: "10-30017" }\n`,
     );
 
-    // SIP_B's HTTP port is taken BEFORE the pair starts: its "http" component fails to initialize.
-    const holder = await holdTcpPort(httpB);
+    // SIP_B's HTTP and CTI ports are taken BEFORE the pair starts: "http" and "cti" fail to initialize.
+    const holder = await holdTcpPorts([httpB, ctiB]);
     children.push(holder);
 
     let log = '';
@@ -159,8 +164,15 @@ test(
       INIT_TIMEOUT_S * 1000 + margin,
     ).catch(fail);
     const seenAfter = Date.now() - startedAt;
-    const initFailed = lines('10-30016', 'SIP_B')[0] ?? '';
-    assert.match(initFailed, /http failed \(.*EADDRINUSE/, 'the reason names the component and the error');
+    // The reason names each failed component with its error (the CTI and HTTP ports fail in either order).
+    await until(
+      'SIP_B names both components',
+      async () =>
+        lines('10-30016', 'SIP_B').some(
+          (l) => /http failed \(.*EADDRINUSE/.test(l) && /cti failed \(.*EADDRINUSE/.test(l),
+        ),
+      10_000,
+    ).catch(fail);
     assert.equal(lines('10-30016', 'SIP_A').length, 0, 'the primary passed its own check');
     // The reason reaches the SCS too (the event, forwarded through the LCA), and the configured alarm is raised.
     await until(
@@ -240,27 +252,41 @@ test(
     assert.equal(still?.mode, 'Backup');
     assert.equal(still?.status, 'ServiceUnavailable');
 
-    // 3. Release the port. The HTTP interface is not re-opened by a running server (no retry), so the backup
-    // recovers once its process restarts: stop it by PID; the SCS restarts it as Backup.
+    // 3. Release the ports. The same backup process opens them by its own retries (every 5 s): 10-10009 and
+    // 10-70005, then 10-30017 and Running, with no restart.
+    assert.equal(lines('10-10008', 'SIP_B').length, 1, 'the HTTP failure logged once for the whole episode');
+    assert.equal(lines('10-70006', 'SIP_B').length, 1, 'the CTI failure logged once for the whole episode');
+    assert.equal(lines('10-10009', 'SIP_B').length, 0);
+    const startsOfB = (): number => lines('10-62006', 'SCS').filter((l) => l.includes('SIP_B')).length;
+    const startsBefore = startsOfB();
     await stopChild(holder, 'SIGKILL');
-    process.kill(pidB, 'SIGTERM');
     const recoveredAt = Date.now();
+    const recoveryBound = 25_000; // the 5 s retry, the 1 s status report, a loaded machine
     await until(
-      'SIP_B restarted, Running, 10-30017',
+      'SIP_B (same process) Running, 10-30017',
       async () => {
         const p = await pair();
         remember(p);
         const b = view(p, 'SIP_B');
         return (
-          b?.pid !== pidB &&
-          b?.mode === 'Backup' &&
+          b?.pid === pidB &&
+          b.mode === 'Backup' &&
           b.status === 'Running' &&
           lines('10-30017', 'SIP_B').length > 0
         );
       },
-      60_000,
+      recoveryBound,
     ).catch(fail);
     const recoveredAfter = Date.now() - recoveredAt;
+    assert.equal(view(await pair(), 'SIP_B')?.pid, pidB, 'not restarted');
+    assert.equal(lines('10-10009', 'SIP_B').length, 1, 'the HTTP interface opened (10-10009)');
+    assert.ok(
+      lines('10-70005', 'SIP_B').some((l) => l.includes(`"port":${ctiB}`)),
+      'the CTI port opened (10-70005)',
+    );
+    assert.equal(lines('10-10008', 'SIP_B').length, 1, 'no further 10-10008 after the retries');
+    assert.equal(lines('10-70006', 'SIP_B').length, 1, 'no further 10-70006 after the retries');
+    assert.equal(startsOfB(), startsBefore, 'the SCS did not start SIP_B again');
     const answered = await fetch(`http://127.0.0.1:${httpB}/server?sipServer`).then((r) => r.status);
     assert.equal(answered, 200, "the backup's HTTP interface is up");
     await until(
@@ -300,7 +326,7 @@ test(
     remember(await pair());
     t.diagnostic(
       `ServiceUnavailable seen ${seenAfter} ms after duet up started (timeout ${INIT_TIMEOUT_S} s); ` +
-        `restarted backup Running (init check passed) ${recoveredAfter} ms after it was stopped`,
+        `backup Running (ports opened by its retries, init check passed) ${recoveredAfter} ms after the ports were released`,
     );
   },
 );

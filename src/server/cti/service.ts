@@ -94,7 +94,11 @@ export function startCtiService(o: CtiServiceOptions): CtiService {
           state.port = bound;
           failing = false;
           o.logger.event('10-70005', { address: host, port: bound, transport: name });
-          o.onListening?.(transport, bound, kept.every((k) => k.open));
+          o.onListening?.(
+            transport,
+            bound,
+            kept.every((k) => k.open),
+          );
         },
         error: (err) => {
           if (stopped || n !== attempts) return;

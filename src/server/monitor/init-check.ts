@@ -3,7 +3,9 @@
  * Backup mode checks that each of its internal components reported itself initialized within
  * backup-init-check-timeout of the start; a component that fails, or is still not initialized at the
  * timeout, makes the server report ServiceUnavailable (health condition "backup-init", event 10-30016), and
- * the SCS does not promote a backup that is not Running. A component that becomes ready later clears it.
+ * the SCS does not promote a backup that is not Running. A component that becomes ready later clears it
+ * (10-30017, Running again): the HTTP interface and the CTI listeners try a port they could not open again
+ * every 5 s and report ready when it opens, so a backup recovers by itself once the port is free.
  * Only the Backup role is judged: a primary's components are already giving service (or not, which other
  * monitors see).
  *

@@ -4,18 +4,20 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { loadConfig } from '../../../src/config/load.ts';
 import { HaGate } from '../../../src/ha/gate.ts';
 import { Store } from '../../../src/model/store/store.ts';
 import { encodeFrame, parseFrameBody, RawFrameDecoder } from '../../../src/runtime/framing/frame-codec.ts';
 import type { TcpServer } from '../../../src/runtime/net.ts';
 import { NodeClock, NodeNet } from '../../../src/runtime/node/index.ts';
 import { CtiServer } from '../../../src/server/cti/cti-server.ts';
+import { startCtiService } from '../../../src/server/cti/service.ts';
 import { listenCtiTcp } from '../../../src/server/cti/tcp-listener.ts';
 import { listenCtiWs } from '../../../src/server/cti/ws-listener.ts';
-import { ctiConfig, FakeCalls, type LoggedEvent, recordingLogger } from './harness.ts';
+import { CTI_YAML, ctiConfig, FakeCalls, type LoggedEvent, recordingLogger } from './harness.ts';
 
 const log: LoggedEvent[] = [];
 const clock = new NodeClock();
@@ -156,5 +158,131 @@ describe('CTI over Node sockets', () => {
       false,
     );
     assert.ok(log.some((e) => e.event === '10-70002' && e.params.client === 'Router1'));
+  });
+});
+
+/** A listening socket on 127.0.0.1 (a free port) standing for another process that holds the port. */
+async function holder(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const addr = server.address();
+  assert.ok(addr !== null && typeof addr === 'object');
+  return { server, port: addr.port };
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The CTI test configuration on 127.0.0.1 with the given ports. */
+function loopbackConfig(ctiPort: number, ctiWsPort: number) {
+  const r = loadConfig(
+    `hosts:\n  A: { address: 127.0.0.1 }\napplications:\n  SIP_A:\n    type: sip-server\n    host: A\n` +
+      `    options:\n      TServer: { sip-port: 5060, cti-port: ${ctiPort}, cti-ws-port: ${ctiWsPort} }\n${CTI_YAML}`,
+    'cti.yaml',
+  );
+  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
+  return r.config;
+}
+
+describe('CTI service on Node sockets: ports in use are retried', () => {
+  it('cti-port and cti-ws-port held: one 10-70006 each, both open once released, clients connect', async () => {
+    const heldTcp = await holder();
+    const heldWs = await holder();
+    const config = loopbackConfig(heldTcp.port, heldWs.port);
+    const events: LoggedEvent[] = [];
+    const told: string[] = [];
+    const service = startCtiService({
+      net: new NodeNet(),
+      clock,
+      config: () => config,
+      app: 'SIP_A',
+      logger: recordingLogger('SIP_A', events),
+      store: new Store(),
+      gate: new HaGate('Primary'),
+      calls: new FakeCalls(),
+      listenRetryMs: 50,
+      onListening: (transport, _port, all) => told.push(`listening ${transport} ${all}`),
+      onListenError: (transport, err) => told.push(`error ${transport} ${(err as { code?: string }).code}`),
+    });
+    const count = (id: string, transport: string): number =>
+      events.filter((e) => e.event === id && e.params.transport === transport).length;
+    try {
+      await waitFor('both failures', () => told.length === 2);
+      assert.deepEqual(told.sort(), ['error tcp EADDRINUSE', 'error ws EADDRINUSE']);
+      // Many attempts (every 50 ms) while the ports stay held: still one event and one report each.
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(count('10-70006', 'TCP'), 1);
+      assert.equal(count('10-70006', 'WebSocket'), 1);
+      assert.equal(told.length, 2);
+      assert.equal(service.listening(), false);
+
+      heldTcp.server.close();
+      await waitFor('the TCP listener', () => service.tcpPort() === heldTcp.port);
+      assert.equal(told.at(-1), 'listening tcp false', 'not all open: the WebSocket port is still held');
+      assert.equal(count('10-70005', 'TCP'), 1);
+      assert.equal(service.listening(), false);
+      const sock = connect(heldTcp.port, '127.0.0.1');
+      await once(sock, 'connect');
+      sock.destroy();
+
+      heldWs.server.close();
+      await waitFor('the WebSocket listener', () => service.wsPort() === heldWs.port);
+      assert.equal(told.at(-1), 'listening ws true');
+      assert.equal(service.listening(), true);
+      assert.equal(count('10-70005', 'WebSocket'), 1);
+      const client = new WebSocket(`ws://127.0.0.1:${heldWs.port}`);
+      const c = collector();
+      client.on('message', (data) => c.push(JSON.parse(String(data)) as Record<string, unknown>));
+      await once(client, 'open');
+      client.send(
+        JSON.stringify({ message: 'RequestRegisterClient', ReferenceID: 1, ApplicationName: 'Router1' }),
+      );
+      assert.equal((await c.until(2))[0]?.message, 'EventServerInfo');
+      client.close();
+      await once(client, 'close');
+    } finally {
+      await service.stop();
+      heldTcp.server.close();
+      heldWs.server.close();
+    }
+    // Stopped: the ports are free again.
+    const again = createServer();
+    again.listen(heldTcp.port, '127.0.0.1');
+    await once(again, 'listening');
+    again.close();
+  });
+
+  it('stop() while retrying: the port is never taken afterwards', async () => {
+    const held = await holder();
+    const config = loopbackConfig(held.port, 0);
+    const events: LoggedEvent[] = [];
+    const service = startCtiService({
+      net: new NodeNet(),
+      clock,
+      config: () => config,
+      app: 'SIP_A',
+      logger: recordingLogger('SIP_A', events),
+      store: new Store(),
+      gate: new HaGate('Primary'),
+      calls: new FakeCalls(),
+      webSocket: false,
+      listenRetryMs: 50,
+    });
+    await waitFor('the failure', () => events.some((e) => e.event === '10-70006'));
+    await service.stop();
+    held.server.close();
+    await once(held.server, 'close');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(events.filter((e) => e.event === '10-70005').length, 0);
+    const again = createServer();
+    again.listen(held.port, '127.0.0.1');
+    await once(again, 'listening');
+    again.close();
   });
 });

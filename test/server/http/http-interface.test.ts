@@ -3,9 +3,12 @@
  * Prometheus text of the server's metrics.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../../src/log/logger.ts';
 import {
+  HTTP_LISTEN_RETRY_MS,
   type HttpInterface,
   type HttpProviders,
   httpPaths,
@@ -188,27 +191,6 @@ describe('HTTP interface failures', () => {
     }
   });
 
-  test('a port in use is reported through onReady, not thrown', async () => {
-    const first = await start(providers);
-    try {
-      await assert.rejects(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            startHttpInterface({
-              host: '127.0.0.1',
-              port: first.port(),
-              providers,
-              metrics: createServerMetrics().registry,
-              onReady: (err) => (err ? reject(err) : resolve()),
-            });
-          }),
-        /EADDRINUSE/,
-      );
-    } finally {
-      await first.close();
-    }
-  });
-
   test('close() ends keep-alive connections and frees the port', async () => {
     const http = await start(providers);
     const port = http.port();
@@ -238,5 +220,157 @@ describe('HTTP interface failures', () => {
     assert.match(await b.registry.metrics(), /^sip_flood_drops_total 0$/m);
     a.removeTrunk('9001');
     assert.doesNotMatch(await a.registry.metrics(), /dn="9001"/);
+  });
+});
+
+describe('HTTP interface: a port that cannot be opened is retried', () => {
+  /** A listening socket on a free 127.0.0.1 port, standing for another process that holds it. */
+  async function holdPort() {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const addr = server.address();
+    assert.ok(addr !== null && typeof addr === 'object');
+    return { port: addr.port, release: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  function recording() {
+    const events: { event: string; params: Record<string, unknown> }[] = [];
+    const logger = createLogger({
+      app: 'SIP_A',
+      level: 'all',
+      destination: {
+        write(line: string) {
+          const e = JSON.parse(line) as { event?: string; params?: Record<string, unknown> };
+          if (e.event) events.push({ event: e.event, params: e.params ?? {} });
+        },
+      },
+    });
+    return { events, logger, count: (id: string) => events.filter((e) => e.event === id).length };
+  }
+  async function waitFor(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  test('retried every 5 s by default (HTTP_LISTEN_RETRY_MS)', () => {
+    assert.equal(HTTP_LISTEN_RETRY_MS, 5_000);
+  });
+
+  test('in use: onReady(err) and 10-10008 once per episode, then onReady() and 10-10009 when it opens', async () => {
+    const held = await holdPort();
+    const { events, logger, count } = recording();
+    const ready: string[] = [];
+    const http = startHttpInterface({
+      host: '127.0.0.1',
+      port: held.port,
+      providers,
+      metrics: createServerMetrics().registry,
+      logger,
+      retryMs: 50,
+      onReady: (err) => ready.push(err ? `error ${(err as NodeJS.ErrnoException).code}` : 'listening'),
+    });
+    try {
+      await waitFor('the failure', () => ready.length > 0);
+      // Many attempts (every 50 ms) while the port is held: still one report and one event.
+      await new Promise((r) => setTimeout(r, 600));
+      assert.deepEqual(ready, ['error EADDRINUSE']);
+      assert.equal(count('10-10008'), 1);
+      assert.equal(count('10-10009'), 0);
+      const failed = events.find((e) => e.event === '10-10008')!.params;
+      assert.equal(failed.address, '127.0.0.1');
+      assert.equal(failed.port, held.port);
+      assert.match(String(failed.reason), /^EADDRINUSE: .*; trying again every 0\.05 s$/);
+      assert.equal(http.port(), 0);
+
+      await held.release();
+      await waitFor('the port to open', () => ready.length === 2);
+      assert.deepEqual(ready, ['error EADDRINUSE', 'listening']);
+      assert.equal(http.port(), held.port);
+      assert.deepEqual(events.find((e) => e.event === '10-10009')?.params, {
+        address: '127.0.0.1',
+        port: held.port,
+      });
+      const res = await fetch(`http://127.0.0.1:${held.port}/server?sipServer`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { role: 'Primary', status: 'Running', calls: 3 });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(count('10-10008'), 1);
+      assert.equal(count('10-10009'), 1);
+    } finally {
+      await http.close();
+      await held.release().catch(() => {});
+    }
+  });
+
+  test('a free port opens at once: 10-10009 and onReady() only', async () => {
+    const { logger, count } = recording();
+    const http = await new Promise<HttpInterface>((resolve, reject) => {
+      const h = startHttpInterface({
+        host: '127.0.0.1',
+        port: 0,
+        providers,
+        metrics: createServerMetrics().registry,
+        logger,
+        onReady: (err) => (err ? reject(err) : resolve(h)),
+      });
+    });
+    assert.equal(count('10-10009'), 1);
+    assert.equal(count('10-10008'), 0);
+    await http.close();
+  });
+
+  test('close() while retrying stops the retries: the port is never taken afterwards', async () => {
+    const held = await holdPort();
+    const { logger, count } = recording();
+    let told = 0;
+    const http = startHttpInterface({
+      host: '127.0.0.1',
+      port: held.port,
+      providers,
+      metrics: createServerMetrics().registry,
+      logger,
+      retryMs: 50,
+      onReady: () => {
+        told += 1;
+      },
+    });
+    await waitFor('the failure', () => told === 1);
+    await http.close();
+    await held.release();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(told, 1);
+    assert.equal(count('10-10009'), 0);
+    const again = createServer();
+    again.listen(held.port, '127.0.0.1');
+    await once(again, 'listening');
+    again.close();
+  });
+
+  test('retryMs 0: reported through onReady once, not thrown, never retried', async () => {
+    const held = await holdPort();
+    const { events, logger } = recording();
+    const errors: Error[] = [];
+    const http = startHttpInterface({
+      host: '127.0.0.1',
+      port: held.port,
+      providers,
+      metrics: createServerMetrics().registry,
+      logger,
+      retryMs: 0,
+      onReady: (err) => {
+        if (err) errors.push(err);
+        else assert.fail('listening without retries');
+      },
+    });
+    await waitFor('the failure', () => errors.length === 1);
+    assert.match(errors[0]!.message, /EADDRINUSE/);
+    assert.match(String(events.find((e) => e.event === '10-10008')?.params.reason), /not retried$/);
+    await held.release();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(http.port(), 0);
+    await http.close();
   });
 });

@@ -55,6 +55,37 @@ describe('InitCheck (backup-init-check)', () => {
     assert.match(w.health.problems()[0]!.reason, /http failed \(EADDRINUSE: 192.0.2.1:8081\)/);
   });
 
+  test('a failed component that becomes ready later (its port opened by a retry) clears it, in the same process', () => {
+    const { w, check } = setup();
+    const sip = check.component('sip');
+    const http = check.component('http');
+    const cti = check.component('cti');
+    check.start();
+    sip.ready();
+    cti.ready();
+    http.failed('listen EADDRINUSE: address already in use 127.0.0.1:8081');
+    // Long past the timeout: the failure stays until the component reports ready.
+    w.sim.runFor(120_000);
+    assert.equal(w.health.ok, false);
+    assert.deepEqual(w.events('10-30016', '10-30017'), ['10-30016']);
+    http.ready();
+    assert.equal(w.health.ok, true);
+    assert.deepEqual(w.events('10-30016', '10-30017'), ['10-30016', '10-30017']);
+    assert.deepEqual(check.snapshot(), { sip: 'ready', http: 'ready', cti: 'ready' });
+    // One component's retry opening while another still fails does not clear it.
+    const two = setup();
+    const a = two.check.component('http');
+    const b = two.check.component('cti');
+    two.check.start();
+    a.failed('EADDRINUSE');
+    b.failed('EADDRNOTAVAIL');
+    a.ready();
+    assert.equal(two.w.health.ok, false);
+    assert.match(two.w.health.problems()[0]!.reason, /^cti failed \(EADDRNOTAVAIL\)$/);
+    b.ready();
+    assert.equal(two.w.health.ok, true);
+  });
+
   test('every component ready in time: passed, and nothing happens at the timeout', () => {
     const { w, check } = setup();
     const a = check.component('sip');
