@@ -60,7 +60,11 @@ export interface CtiClientOptions {
   clock?: Clock;
   /** How long a request waits for a primary, and how long without one before EventLinkDisconnected. 5000. */
   primaryWaitMs?: number;
-  /** How long a request sent waits for its answer. 10000. */
+  /**
+   * How long a request sent waits for its answer. 45000: longer than the server's own bound (RequestTimeout
+   * after 40 s), so the server's answer, e.g. RequestFailed for a hold whose re-INVITE timed out, is what the
+   * caller sees; the library's own timeout only covers a server that stopped answering altogether.
+   */
   requestTimeoutMs?: number;
   /** Bound on the first connection (connect()) and on each connect + RequestRegisterClient. 10000. */
   connectTimeoutMs?: number;
@@ -165,7 +169,7 @@ export class CtiClient implements AsyncIterable<CtiEvent> {
     if (options.clock) this.clock = options.clock;
     else this.clock = this.ownClock = new NodeClock();
     this.primaryWaitMs = options.primaryWaitMs ?? 5000;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 45_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.reconnectMinMs = options.reconnectMinMs ?? 250;
     this.reconnectMaxMs = options.reconnectMaxMs ?? 5000;

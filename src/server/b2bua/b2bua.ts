@@ -968,7 +968,10 @@ export class B2bua {
     }
     const rp = call.parties.find((p) => p.state === 'Queued');
     const defaultDn = rp ? this.ctx.dn(rp.dn)?.options.defaultDn : undefined;
-    const seconds = Math.round((call.deadline.at - call.createdAt) / 1000);
+    // (A call parked by a single-step transfer waited from the transfer, not from its creation.)
+    const seconds =
+      (rp ? this.ctx.dn(rp.dn)?.options.routerTimeout : undefined) ??
+      this.ctx.app().options.tserver.routerTimeout;
     if (!defaultDn) {
       this.ctx.logger.event('10-40006', { connId, dn: rp?.dn ?? '', seconds, outcome: 'rejected with 480' });
       this.release(connId, 'router-timeout with no default-dn', { status: 480, reason: 'No route' });

@@ -249,11 +249,17 @@ export class ThirdPartyCallControl {
       state: 'Released',
     });
     this.leaveCall(heldConnId, dn, h.dnLeg.id, { otherDn: heldNumber });
+    // CallState Transferred: how the call came to these parties (as on EventReleased of the one who left).
     this.events.emit(heldConnId, 'PartyChanged', consulted.dn, {
       previousConnId: consultConnId,
       thirdPartyDn: dn,
+      callState: 'Transferred',
     });
-    this.events.emit(heldConnId, 'PartyChanged', held.dn, { previousConnId: heldConnId, thirdPartyDn: dn });
+    this.events.emit(heldConnId, 'PartyChanged', held.dn, {
+      previousConnId: heldConnId,
+      thirdPartyDn: dn,
+      callState: 'Transferred',
+    });
     this.core.release(consultConnId, `transferred by ${dn}`, undefined, undefined, 'Transferred');
     this.ctx.logger.event('10-40033', { connId: heldConnId, dn, to: consulted.dn, consultConnId });
     // Then the media: ask the consulted party for an offer, give it to the held party, answer back.
@@ -284,7 +290,9 @@ export class ThirdPartyCallControl {
 
   /**
    * RequestSingleStepTransfer: `dn` leaves and the other party is connected to `destination`, which is
-   * INVITEd without SDP; its offer goes to the other party in a re-INVITE, the answer back in the ACK.
+   * INVITEd without SDP; its offer goes to the other party in a re-INVITE, the answer back in the ACK. To a
+   * Routing Point, the remaining party's call parks there (EventRouteRequest to its routers, router-timeout
+   * and default-dn as for any parked call) until routeParked sends it on the same way.
    */
   singleStepTransfer(connId: ConnID, dn: string, destination: string): CallControlResult {
     const found = this.mediaTarget(connId, dn);
@@ -297,12 +305,6 @@ export class ThirdPartyCallControl {
     if (target.kind === 'none') {
       return fail('invalid-destination', `cannot transfer to ${destination}: ${target.reason}`);
     }
-    if (target.kind === 'routing-point') {
-      return fail(
-        'invalid-destination',
-        `single-step transfer to Routing Point ${destination} is not supported; transfer to a DN or number`,
-      );
-    }
     if (target.kind === 'phone') {
       if (target.dn === dn || target.dn === other.dn) {
         return fail('invalid-destination', `DN ${destination} is already in call ${connId}`);
@@ -312,9 +314,30 @@ export class ThirdPartyCallControl {
     }
     this.leaveCall(connId, dn, dnLeg.id, { otherDn: numberOfParty(call, other.dn) });
     this.ctx.logger.event('10-40035', { connId, dn, dest: destination });
+    if (target.kind === 'routing-point') {
+      this.parkTransferred(connId, target.dn);
+      return { ok: true };
+    }
     if (target.kind === 'trunks') this.core.runtimeOf(connId).trunkNumber = destination;
     this.core.route(connId, target);
     return { ok: true };
+  }
+
+  /**
+   * An established call whose DN party left (single-step transfer) waits on a Routing Point: the remaining
+   * party stays connected to the server (its leg as it is; it hears nothing meanwhile), the Routing Point's
+   * routers get EventRouteRequest, and router-timeout runs from now (then default-dn, else the call ends).
+   */
+  private parkTransferred(connId: ConnID, rpDn: string): void {
+    this.core.commit({
+      type: 'PartyAdded',
+      connId,
+      party: { dn: rpDn, role: 'Destination', state: 'Queued' },
+    });
+    this.core.commit({ type: 'CallStateChanged', connId, state: 'parked' });
+    this.events.emit(connId, 'RouteRequest', rpDn);
+    const seconds = this.ctx.dn(rpDn)?.options.routerTimeout ?? this.ctx.app().options.tserver.routerTimeout;
+    this.core.setDeadline(connId, { kind: 'router-timeout', at: this.ctx.clock.now() + seconds * 1000 });
   }
 
   /**
@@ -365,10 +388,23 @@ export class ThirdPartyCallControl {
     const target = this.core.resolve(dest, origin);
     if (target.kind === 'none')
       return fail('invalid-destination', `cannot route to ${dest}: ${target.reason}`);
+    // Parked after a single-step transfer: a party is connected already; the destination joins it (INVITE
+    // without SDP, its offer to the connected party), as in a single-step transfer to a DN.
+    const joining = call.legs.some(
+      (l) => l.state === 'confirmed' && l.dialog !== null && !(l.initiatedByServer && l.sentInvite),
+    );
+    if (joining && target.kind === 'phone') {
+      if (activePartyOf(call, target.dn)) {
+        return fail('invalid-destination', `DN ${target.dn} is already in call ${connId}`);
+      }
+      if (!this.core.reachDn(target.dn)) {
+        return fail('invalid-destination', `DN ${target.dn} is not registered`);
+      }
+    }
     this.core.commit({ type: 'PartyStateChanged', connId, dn: rp.dn, state: 'Released' });
     this.events.emit(connId, 'RouteUsed', rp.dn, { otherDn: dest });
     this.core.setDeadline(connId, null);
-    this.core.commit({ type: 'CallStateChanged', connId, state: 'dialing' });
+    this.core.commit({ type: 'CallStateChanged', connId, state: joining ? 'established' : 'dialing' });
     this.ctx.logger.event('10-40005', { connId, dn: rp.dn, dest });
     if (target.kind === 'trunks') this.core.runtimeOf(connId).trunkNumber = dest;
     this.core.route(connId, target);
@@ -736,11 +772,7 @@ export class ThirdPartyCallControl {
    * An out-of-dialog NOTIFY with Event: talk (the BroadSoft remote-answer convention). When the phone refuses
    * it or does not answer, the answer request is reported failed (RequestFailure): the call still rings.
    */
-  private sendTalkNotify(
-    connId: ConnID,
-    dn: string,
-    reach: { uri: string; destination: Destination },
-  ): void {
+  private sendTalkNotify(connId: ConnID, dn: string, reach: { uri: string; destination: Destination }): void {
     const uri = parseUri(reach.uri);
     if (!uri) return;
     const { host, port } = this.ctx.local;

@@ -22,10 +22,12 @@ import type { Store } from '../../model/store/store.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { type AddpDialect, GenericAddpKeeper } from '../../runtime/framing/addp.ts';
 import type {
+  AsyncControlRequest,
   CallControlErrorKind,
   CallControlResult,
   CallEvent,
   CallEventType,
+  RequestFailure,
 } from '../b2bua/call-events.ts';
 import type { Role, RoleGate } from '../role-gate.ts';
 import {
@@ -71,7 +73,15 @@ export interface CtiServerOptions {
   version?: string;
   /** A connection must send RequestRegisterClient within this, ms (default 30 s), or is closed. */
   registerTimeoutMs?: number;
+  /**
+   * A call request accepted by the B2BUA and answered by no event within this, ms (default 40 s: longer than
+   * any SIP transaction, 32 s), gets EventError RequestTimeout.
+   */
+  requestTimeoutMs?: number;
 }
+
+/** Default bound on the answer of an accepted call request (see CtiServerOptions.requestTimeoutMs). */
+export const CTI_REQUEST_TIMEOUT_MS = 40_000;
 
 export interface CtiClientStats {
   name: string | null;
@@ -117,7 +127,16 @@ interface Pending {
   notConnId?: string;
   /** The event types that answer (any for a new call); EventReleased always does (the request failed). */
   types: Set<CallEventName> | 'any';
+  /** The safety net: EventError RequestTimeout when nothing answered in time. */
+  timer?: ReturnType<Clock['setTimer']>;
 }
+
+/** The request each asynchronous B2BUA failure answers. */
+const failedRequestNames: Record<AsyncControlRequest, string> = {
+  answer: 'RequestAnswerCall',
+  hold: 'RequestHoldCall',
+  retrieve: 'RequestRetrieveCall',
+};
 
 /** A request refused: sent as EventError with the request's name and ReferenceID. */
 class Refusal extends Error {
@@ -178,9 +197,11 @@ export class CtiServer implements CtiAcceptor {
   private nextId = 1;
   private readonly handlers: Record<string, Handler>;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeFailures: () => void;
 
   constructor(private readonly o: CtiServerOptions) {
     this.unsubscribe = o.gate.onChange((role) => this.onRoleChange(role));
+    this.unsubscribeFailures = o.calls?.onRequestFailed?.((f) => this.onRequestFailed(f)) ?? (() => {});
     this.handlers = {
       RequestRegisterClient: (s, _req, ref) => {
         this.send(
@@ -322,7 +343,7 @@ export class CtiServer implements CtiAcceptor {
     for (const dn of s.dns) this.unindex(s, dn);
     s.dns.clear();
     this.sessions.delete(s);
-    this.pending = this.pending.filter((p) => p.session !== s);
+    this.dropPending((p) => p.session === s);
     if (wasRegistered) {
       this.o.logger.event('10-70002', { client: s.name ?? '?', reason: s.closeReason ?? reason });
     }
@@ -559,7 +580,7 @@ export class CtiServer implements CtiAcceptor {
     const dn = this.registeredDn(s, req);
     s.dns.delete(dn);
     this.unindex(s, dn);
-    this.pending = this.pending.filter((p) => p.session !== s || p.dn !== dn);
+    this.dropPending((p) => p.session === s && p.dn === dn);
     this.send(s, { message: 'EventUnregistered', ThisDN: dn, ReferenceID: ref });
   }
 
@@ -695,7 +716,7 @@ export class CtiServer implements CtiAcceptor {
     // The B2BUA tells the change synchronously; if it did not (ThisDN not a party it reports), acknowledge.
     const waiting = this.pending.find((p) => p.session === s && p.ref === ref);
     if (waiting) {
-      this.pending = this.pending.filter((p) => p !== waiting);
+      this.dropPending((p) => p === waiting);
       this.send(s, { message: 'EventACK', RequestName: req.message as string, ReferenceID: ref });
     }
   }
@@ -735,6 +756,35 @@ export class CtiServer implements CtiAcceptor {
     if (answered) return;
     if (p.connId === null) p.connId = result.connId ?? null;
     this.pending.push(p);
+    const bound = this.o.requestTimeoutMs ?? CTI_REQUEST_TIMEOUT_MS;
+    p.timer = this.o.clock.setTimer(bound, () => {
+      p.timer = undefined;
+      if (!this.pending.includes(p)) return;
+      this.dropPending((q) => q === p);
+      const call = p.connId ? ` on call ${p.connId}` : '';
+      this.send(
+        p.session,
+        this.error(
+          CtiErrorCodes.RequestTimeout,
+          `no event answered ${p.requestName}${call} for DN ${p.dn} within ${Math.round(bound / 1000)} s; ` +
+            'its outcome is unknown: RequestQueryAddress tells the state of the DN now',
+          p.requestName,
+          p.ref,
+        ),
+      );
+    });
+  }
+
+  /** Forgets the requests waiting for an answer that match (their safety-net timers too). */
+  private dropPending(which: (p: Pending) => boolean): Pending[] {
+    const gone = this.pending.filter(which);
+    if (gone.length === 0) return gone;
+    this.pending = this.pending.filter((p) => !gone.includes(p));
+    for (const p of gone) {
+      if (p.timer !== undefined) this.o.clock.clearTimer(p.timer);
+      p.timer = undefined;
+    }
+    return gone;
   }
 
   // ---- events from the B2BUA and the OOS checker --------------------------------------------------------------
@@ -757,10 +807,10 @@ export class CtiServer implements CtiAcceptor {
         ref = inflight.ref;
         this.inflight = undefined;
       } else {
-        const i = this.pending.findIndex((p) => p.session === c && matches(p, e, name));
-        if (i >= 0) {
-          ref = this.pending[i]!.ref;
-          this.pending.splice(i, 1);
+        const waiting = this.pending.find((p) => p.session === c && matches(p, e, name));
+        if (waiting) {
+          ref = waiting.ref;
+          this.dropPending((p) => p === waiting);
         }
       }
       this.send(c, ref === undefined ? ev : { ...ev, ReferenceID: ref });
@@ -770,9 +820,7 @@ export class CtiServer implements CtiAcceptor {
 
   /** The call left this DN: requests still waiting on it will get no event; tell their clients. */
   private dropPendingOf(dn: string, connId: string): void {
-    const gone = this.pending.filter((p) => p.dn === dn && p.connId === connId);
-    if (gone.length === 0) return;
-    this.pending = this.pending.filter((p) => !gone.includes(p));
+    const gone = this.dropPending((p) => p.dn === dn && p.connId === connId);
     for (const p of gone) {
       this.send(
         p.session,
@@ -784,6 +832,32 @@ export class CtiServer implements CtiAcceptor {
         ),
       );
     }
+  }
+
+  /**
+   * The B2BUA accepted a request whose SIP part then failed (RequestFailure): the oldest request waiting for
+   * it (same request, DN and call) gets EventError RequestFailed with the B2BUA's message. The call is
+   * unchanged, so nothing else is sent.
+   */
+  onRequestFailed(f: RequestFailure): void {
+    if (!this.o.gate.mayAct()) return;
+    const requestName = failedRequestNames[f.request];
+    const fits = (p: Pending): boolean =>
+      p.requestName === requestName && p.dn === f.dn && p.connId === f.connId;
+    let answered: Pending | undefined;
+    if (this.inflight && fits(this.inflight)) {
+      // Failed while the B2BUA was still taking the request.
+      answered = this.inflight;
+      this.inflight = undefined;
+    } else {
+      answered = this.pending.find(fits);
+      if (answered) this.dropPending((p) => p === answered);
+    }
+    if (!answered) return;
+    this.send(
+      answered.session,
+      this.error(CtiErrorCodes.RequestFailed, f.message, answered.requestName, answered.ref),
+    );
   }
 
   /** An OOS checker change (SPEC S2.8): EventDNOutOfService / EventDNBackInService to the DN's clients. */
@@ -798,7 +872,7 @@ export class CtiServer implements CtiAcceptor {
     const registered = [...this.sessions].filter((s) => s.state === 'registered');
     if (role === 'Backup') {
       // Requests in progress will be answered by nobody here: the new primary has the calls.
-      this.pending = [];
+      this.dropPending(() => true);
       for (const s of registered) this.send(s, { message: 'EventLinkDisconnected' });
       return;
     }
@@ -865,6 +939,8 @@ export class CtiServer implements CtiAcceptor {
   /** Closes every client connection (server stop). */
   stop(): void {
     this.unsubscribe();
+    this.unsubscribeFailures();
+    this.dropPending(() => true);
     for (const s of [...this.sessions]) this.close(s, 'the server stopped');
   }
 }

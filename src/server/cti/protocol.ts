@@ -52,6 +52,17 @@ export const CtiErrorCodes = {
   BackupMode: 53,
   /** The server cannot take the request now (e.g. its SIP port is not open). */
   ServiceUnavailable: 54,
+  /**
+   * The request was accepted but its SIP part failed: the phone refused or did not answer the re-INVITE of a
+   * hold/retrieve, or the NOTIFY Event: talk of an answer. The call is unchanged; ErrorMessage has the SIP
+   * status and reason.
+   */
+  RequestFailed: 55,
+  /**
+   * No event answered the request within the server's bound (40 s, longer than any SIP transaction). What
+   * happened to the call is unknown to the request: RequestQueryAddress tells its state now.
+   */
+  RequestTimeout: 56,
 } as const;
 
 export type CtiErrorCode = (typeof CtiErrorCodes)[keyof typeof CtiErrorCodes];

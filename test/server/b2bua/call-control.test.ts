@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Config, SipServerApp } from '../../../src/config/config.ts';
 import { createLogger } from '../../../src/log/logger.ts';
 import type { SimNode } from '../../../src/runtime/sim/node.ts';
 import { Simulator } from '../../../src/runtime/sim/simulator.ts';
-import type { CallEvent } from '../../../src/server/b2bua/call-events.ts';
+import type { CallEvent, RequestFailure } from '../../../src/server/b2bua/call-events.ts';
 import { SipServer } from '../../../src/server/sip-server.ts';
 import { CtiPhone } from '../../sim/cti-phone.ts';
 import { pairConfig, VIP } from '../../sim/pair.ts';
@@ -26,6 +27,8 @@ interface World {
   node: SimNode;
   sip: SipServer;
   events: CallEvent[];
+  /** Accepted requests whose SIP part failed (b2bua.onRequestFailed). */
+  failures: RequestFailure[];
   log: { event: string; params: Record<string, unknown> }[];
   phone(dn: string, opts?: { answerAfterMs?: number; rejectWith?: number }): CtiPhone;
   trunk(number: string, opts?: { answerAfterMs?: number }): CtiPhone;
@@ -33,10 +36,11 @@ interface World {
   seen(): string[];
 }
 
-function world(seed: number): World {
+function world(seed: number, tweak?: (config: Config) => void): World {
   const sim = new Simulator({ seed });
   sim.network.setDefaultFaults({ delayMs: [1, 5] });
   const config = pairConfig('hot-standby', EXTRA_DNS);
+  tweak?.(config);
   const node = sim.addNode('SIP_A', [VIP]);
   const log: World['log'] = [];
   const logger = createLogger({
@@ -60,12 +64,15 @@ function world(seed: number): World {
   sip.start(() => {});
   const events: CallEvent[] = [];
   sip.b2bua.onCallEvent((e) => events.push(e));
+  const failures: RequestFailure[] = [];
+  sip.b2bua.onRequestFailed((f) => failures.push(f));
   let n = 10;
   return {
     sim,
     node,
     sip,
     events,
+    failures,
     log,
     phone(dn, opts) {
       const p = new CtiPhone(sim.addNode(dn, [`192.0.2.${n++}`]), dn, server, opts);
@@ -391,7 +398,7 @@ test('initiateTransfer + completeTransfer: the held caller is joined with the co
     w.events.map((e) => `${e.type} ${e.connId === held ? 'H' : 'C'} ${e.thisDn} ${e.otherDn} ${e.callState}`),
     [
       'Released H 1001 5551234 Transferred',
-      'PartyChanged H 1002 5551234 Ok',
+      'PartyChanged H 1002 5551234 Transferred',
       'Released C 1001 1002 Transferred',
     ],
   );
@@ -431,7 +438,7 @@ test('singleStepTransfer: the DN leaves, the other party is connected to the des
   const connId = onlyCall(w);
   for (const [dest, kind] of [
     ['77777', 'invalid-destination'],
-    ['5000', 'invalid-destination'],
+    ['T1', 'invalid-destination'],
     ['1001', 'invalid-destination'],
     ['1004', 'invalid-destination'],
   ] as const) {
@@ -487,5 +494,203 @@ test('makeCall to a Routing Point parks the call; routeParked sends it on; an or
   assert.deepEqual(w.seen(), ['Dialing 1003 1002 Ok', 'Released 1003 1002 Busy']);
   assert.deepEqual(busy.log, ['INVITE nosdp auto']);
   assert.deepEqual(b.log.slice(3), [], 'the destination was never rung');
+  assert.equal(w.sip.store.callCount, 0);
+});
+
+test('hold whose re-INVITE is refused or unanswered: RequestFailure with the SIP status, no event, call unchanged', () => {
+  const w = world(13);
+  const carrier = w.trunk('5551234');
+  w.phone('1001');
+  w.sim.runFor(500);
+  carrier.call('1001');
+  w.sim.runFor(1000);
+  const connId = onlyCall(w);
+  w.events.length = 0;
+  // The caller's phone has forgotten the dialog: it answers the hold re-INVITE 481.
+  const session = carrier.activeCalls[0]!;
+  session.state = 'ended';
+  assert.deepEqual(w.sip.b2bua.holdCall(connId, '1001'), { ok: true });
+  w.sim.runFor(1000);
+  assert.deepEqual(w.events, [], 'no Held');
+  assert.equal(w.failures.length, 1, JSON.stringify(w.failures));
+  const f = w.failures[0]!;
+  assert.deepEqual(
+    { request: f.request, connId: f.connId, dn: f.dn, status: f.status },
+    { request: 'hold', connId, dn: '1001', status: 481 },
+  );
+  assert.match(
+    f.message,
+    /hold of call \w+ by DN 1001 failed: 5551234 answered the re-INVITE 481 .*unchanged \(Established on DN 1001\)/,
+  );
+  assert.equal(w.sip.b2bua.callsOf('1001')[0]?.partyState, 'Established');
+  assert.ok(w.log.some((l) => l.event === '10-40032' && l.params.dn === 'T1' && l.params.status === 481));
+
+  // Nobody answers the next one (the caller's network is cut): 408 after the transaction's timeout.
+  session.state = 'confirmed';
+  w.sim.network.partition([TRUNK_HOST], [VIP]);
+  assert.deepEqual(w.sip.b2bua.holdCall(connId, '1001'), { ok: true });
+  w.sim.runFor(40_000);
+  assert.deepEqual(w.events, []);
+  assert.equal(w.failures.length, 2);
+  assert.equal(w.failures[1]!.status, 408);
+  assert.match(w.failures[1]!.message, /5551234 did not answer the re-INVITE \(408/);
+  // Not in progress any more: a hold is taken again, and with the network back it succeeds.
+  w.sim.network.heal();
+  assert.deepEqual(w.sip.b2bua.holdCall(connId, '1001'), { ok: true });
+  w.sim.runFor(1000);
+  assert.deepEqual(w.seen(), ['Held 1001 5551234 Ok']);
+  assert.equal(w.failures.length, 2);
+});
+
+test('retrieve whose re-INVITE is refused: RequestFailure retrieve, the call stays held', () => {
+  const w = world(14);
+  const carrier = w.trunk('5551234');
+  w.phone('1001');
+  w.sim.runFor(500);
+  carrier.call('1001');
+  w.sim.runFor(1000);
+  const connId = onlyCall(w);
+  assert.deepEqual(w.sip.b2bua.holdCall(connId, '1001'), { ok: true });
+  w.sim.runFor(1000);
+  carrier.activeCalls[0]!.state = 'ended';
+  assert.deepEqual(w.sip.b2bua.retrieveCall(connId, '1001'), { ok: true });
+  w.sim.runFor(1000);
+  assert.deepEqual(w.seen().slice(-1), ['Held 1001 5551234 Ok']);
+  assert.deepEqual(
+    w.failures.map((f) => `${f.request} ${f.dn} ${f.status}`),
+    ['retrieve 1001 481'],
+  );
+  assert.match(w.failures[0]!.message, /\(Held on DN 1001\)/);
+  assert.equal(w.sip.b2bua.callsOf('1001')[0]?.partyState, 'Held');
+});
+
+test('answerCall whose NOTIFY goes unanswered: RequestFailure answer; a released call reports nothing', () => {
+  // No no-answer-timeout: the call rings longer than the NOTIFY transaction lasts (32 s).
+  const w = world(15, (c) => {
+    const tserver = (c.applications.SIP_A as SipServerApp).options.tserver as { noAnswerTimeout: number };
+    tserver.noAnswerTimeout = 0;
+  });
+  const a = w.phone('1001');
+  w.phone('1005', { answerAfterMs: Number.POSITIVE_INFINITY });
+  w.sim.runFor(500);
+  a.call('1005');
+  w.sim.runFor(300);
+  const connId = onlyCall(w);
+  w.sim.network.partition(['192.0.2.11'], [VIP]); // 1005's phone (the second phone made)
+  assert.deepEqual(w.sip.b2bua.answerCall(connId, '1005'), { ok: true });
+  w.sim.runFor(20_000);
+  assert.equal(w.failures.length, 0, 'the NOTIFY transaction is still running');
+  w.sim.runFor(20_000);
+  assert.deepEqual(
+    w.failures.map((f) => `${f.request} ${f.connId === connId} ${f.dn} ${f.status}`),
+    ['answer true 1005 408'],
+  );
+  assert.match(
+    w.failures[0]!.message,
+    /the phone did not answer NOTIFY Event: talk \(408 .*Ringing on DN 1005/,
+  );
+  assert.ok(w.log.some((l) => l.event === '10-40034' && l.params.status === 408));
+  // Again, but the call ends before the NOTIFY times out: its Released answers, no failure.
+  assert.deepEqual(w.sip.b2bua.answerCall(connId, '1005'), { ok: true });
+  w.sim.runFor(1000);
+  assert.deepEqual(w.sip.b2bua.releaseCall(connId, '1001'), { ok: true });
+  w.sim.runFor(40_000);
+  assert.equal(w.failures.length, 1);
+});
+
+test('singleStepTransfer to a Routing Point: the call parks there, routeParked connects the caller to the chosen DN', () => {
+  const w = world(16);
+  const carrier = w.trunk('5551234');
+  const agent = w.phone('1001');
+  const next = w.phone('1003', { answerAfterMs: 300 });
+  w.sim.runFor(500);
+  carrier.call('1001');
+  w.sim.runFor(1000);
+  const connId = onlyCall(w);
+  assert.deepEqual(w.sip.b2bua.updateUserData(connId, { case: '7' }, 'attach'), { ok: true });
+  w.events.length = 0;
+  assert.deepEqual(w.sip.b2bua.singleStepTransfer(connId, '1001', '5000'), { ok: true });
+  w.sim.runFor(1000);
+  assert.deepEqual(w.seen(), ['Released 1001 5551234 Transferred', 'RouteRequest 5000 5551234 Ok']);
+  assert.equal(w.sip.store.call(connId)?.state, 'parked');
+  assert.deepEqual(w.sip.b2bua.callsOf('5000'), [
+    { connId, partyState: 'Queued', otherDn: '5551234', callType: 'Inbound', userData: { case: '7' } },
+  ]);
+  assert.equal(agent.log.at(-1), 'BYE');
+  assert.deepEqual(carrier.log, [], 'the caller stays as it is while parked');
+  // A destination that cannot take the call is refused; the call stays parked for the router to choose again.
+  for (const dest of ['77777', '1004']) {
+    const r = w.sip.b2bua.routeParked(connId, dest, '5000');
+    assert.ok(!r.ok && r.kind === 'invalid-destination', `${dest}: ${JSON.stringify(r)}`);
+  }
+  assert.equal(w.sip.store.call(connId)?.state, 'parked');
+  assert.deepEqual(w.sip.b2bua.routeParked(connId, '1003', '5000'), { ok: true });
+  w.sim.runFor(2000);
+  assert.deepEqual(w.seen().slice(2), [
+    'RouteUsed 5000 1003 Ok',
+    'Ringing 1003 5551234 Ok',
+    'Established 1003 5551234 Ok',
+  ]);
+  assert.ok(
+    w.events.every((e) => e.connId === connId && e.userData.case === '7'),
+    'user data kept',
+  );
+  assert.deepEqual(next.log, ['INVITE nosdp', 'ACK sdp']);
+  assert.deepEqual(carrier.log, ['reINVITE active', 'ACK']);
+  assert.match(carrier.activeCalls[0]!.remoteSdp ?? '', /o=1003 /);
+  assert.match(next.activeCalls[0]!.remoteSdp ?? '', /o=5551234 /);
+  assert.equal(w.sip.store.call(connId)?.state, 'established');
+  carrier.hangup();
+  w.sim.runFor(1000);
+  assert.equal(next.log.at(-1), 'BYE');
+  assert.equal(w.seen().at(-1), 'Released 1003 5551234 Ok');
+  assert.equal(w.sip.store.callCount, 0);
+});
+
+test('singleStepTransfer to a Routing Point: router-timeout counts from the transfer, then default-dn', () => {
+  const w = world(17);
+  const carrier = w.trunk('5551234');
+  w.phone('1001');
+  const fallback = w.phone('1002', { answerAfterMs: 300 });
+  w.sim.runFor(500);
+  carrier.call('1001');
+  w.sim.runFor(20_000); // a conversation longer than router-timeout (8 s)
+  const connId = onlyCall(w);
+  w.events.length = 0;
+  assert.deepEqual(w.sip.b2bua.singleStepTransfer(connId, '1001', '5000'), { ok: true });
+  w.sim.runFor(7000);
+  assert.deepEqual(w.seen(), ['Released 1001 5551234 Transferred', 'RouteRequest 5000 5551234 Ok']);
+  w.sim.runFor(3000);
+  assert.deepEqual(w.seen().slice(2), [
+    'RouteUsed 5000 1002 Ok',
+    'Ringing 1002 5551234 Ok',
+    'Established 1002 5551234 Ok',
+  ]);
+  assert.ok(w.log.some((l) => l.event === '10-40006' && l.params.seconds === 8));
+  assert.deepEqual(fallback.log, ['INVITE nosdp', 'ACK sdp']);
+  assert.match(carrier.activeCalls[0]!.remoteSdp ?? '', /o=1002 /);
+});
+
+test('singleStepTransfer to a Routing Point whose default-dn is the remaining party: the call ends at the timeout', () => {
+  const w = world(18);
+  const a = w.phone('1001');
+  const b = w.phone('1002', { answerAfterMs: 200 });
+  w.sim.runFor(500);
+  a.call('1002'); // 1001 is the caller: the remaining party 1002 is on a callee leg
+  w.sim.runFor(1000);
+  const connId = onlyCall(w);
+  w.events.length = 0;
+  assert.deepEqual(w.sip.b2bua.singleStepTransfer(connId, '1001', '5000'), { ok: true });
+  w.sim.runFor(1000);
+  const busy = w.sip.b2bua.routeParked(connId, '1002', '5000');
+  assert.ok(!busy.ok && busy.kind === 'invalid-destination' && /already in call/.test(busy.message));
+  w.sim.runFor(9000);
+  assert.deepEqual(w.seen(), [
+    'Released 1001 1002 Transferred',
+    'RouteRequest 5000 1002 Ok',
+    'Released 1002 5000 NoAnswer',
+    'Released 5000 1002 NoAnswer',
+  ]);
+  assert.equal(b.log.at(-1), 'BYE');
   assert.equal(w.sip.store.callCount, 0);
 });

@@ -467,6 +467,117 @@ describe('CTI call requests and events', () => {
     );
   });
 
+  it('a hold or answer whose SIP part fails: EventError RequestFailed with the SIP reason to the requester only', () => {
+    const s = sim();
+    const srv = ctiNode(s);
+    const a = client(s, srv);
+    const watcher = client(s, srv, 'Desktop2');
+    a.take();
+    watcher.take();
+    registerDns(s, a, '1001');
+    registerDns(s, watcher, '1001');
+    const x = 'aaaaaaaaaaaaaaa1';
+    const z = 'aaaaaaaaaaaaaaa3';
+    const hold = a.request('RequestHoldCall', { ThisDN: '1001', ConnID: x });
+    const ans = a.request('RequestAnswerCall', { ThisDN: '1001', ConnID: z });
+    s.runFor(50);
+    const message =
+      `hold of call ${x} by DN 1001 failed: 5551234 answered the re-INVITE 488 Not Acceptable Here; ` +
+      'the call is unchanged (Established on DN 1001)';
+    srv.calls.fail({
+      request: 'hold',
+      connId: x,
+      dn: '1001',
+      status: 488,
+      reason: 'Not Acceptable Here',
+      message,
+    });
+    // A failure no request waits for (no retrieve was asked; another DN) is not sent to anyone.
+    srv.calls.fail({
+      request: 'retrieve',
+      connId: x,
+      dn: '1001',
+      status: 408,
+      reason: 'No response',
+      message: 'r',
+    });
+    srv.calls.fail({
+      request: 'hold',
+      connId: x,
+      dn: '1002',
+      status: 408,
+      reason: 'No response',
+      message: 'h',
+    });
+    s.runFor(50);
+    const got = a.take();
+    assert.deepEqual(got.map(errorOf), [
+      { code: CtiErrorCodes.RequestFailed, ref: hold, request: 'RequestHoldCall' },
+    ]);
+    assert.equal(got[0]?.ErrorMessage, `RequestFailed: ${message}`);
+    assert.deepEqual(watcher.take(), []);
+    // The hold is answered: a later Held of that call carries no ReferenceID; the answer still waits.
+    srv.cti.server.onCallEvent(callEvent('Held', '1001', x));
+    srv.cti.server.onCallEvent(callEvent('Established', '1001', z));
+    s.runFor(50);
+    assert.deepEqual(
+      a.take().map((m) => [m.message, m.ReferenceID]),
+      [
+        ['EventHeld', undefined],
+        ['EventEstablished', ans],
+      ],
+    );
+    // Failed while the B2BUA was still taking the request.
+    srv.calls.failingDuring = [
+      { request: 'answer', connId: z, dn: '1001', status: 503, reason: 'Transport error', message: 'no way' },
+    ];
+    const ans2 = a.request('RequestAnswerCall', { ThisDN: '1001', ConnID: z });
+    s.runFor(50);
+    assert.deepEqual(a.take().map(errorOf), [
+      { code: CtiErrorCodes.RequestFailed, ref: ans2, request: 'RequestAnswerCall' },
+    ]);
+    srv.cti.server.onCallEvent(callEvent('Established', '1001', z));
+    s.runFor(50);
+    assert.equal(a.take()[0]?.ReferenceID, undefined);
+  });
+
+  it('a request no event answers gets EventError RequestTimeout after 40 s; answered ones do not', () => {
+    const s = sim();
+    const srv = ctiNode(s);
+    const a = client(s, srv);
+    a.take();
+    registerDns(s, a, '1001');
+    const x = 'bbbbbbbbbbbbbbb1';
+    const y = 'bbbbbbbbbbbbbbb2';
+    const hold = a.request('RequestHoldCall', { ThisDN: '1001', ConnID: x });
+    const retrieve = a.request('RequestRetrieveCall', { ThisDN: '1001', ConnID: y });
+    s.runFor(1000);
+    srv.cti.server.onCallEvent(callEvent('Held', '1001', x));
+    s.runFor(37_000);
+    assert.deepEqual(
+      a.take().map((m) => [m.message, m.ReferenceID]),
+      [['EventHeld', hold]],
+    );
+    s.runFor(4000);
+    const got = a.take();
+    assert.deepEqual(got.map(errorOf), [
+      { code: CtiErrorCodes.RequestTimeout, ref: retrieve, request: 'RequestRetrieveCall' },
+    ]);
+    assert.match(
+      String(got[0]?.ErrorMessage),
+      new RegExp(
+        `^RequestTimeout: no event answered RequestRetrieveCall on call ${y} for DN 1001 within 40 s`,
+      ),
+    );
+    // Forgotten: a late EventRetrieved is an ordinary event.
+    srv.cti.server.onCallEvent(callEvent('Retrieved', '1001', y));
+    s.runFor(60_000);
+    assert.deepEqual(
+      a.take().map((m) => [m.message, m.ReferenceID]),
+      [['EventRetrieved', undefined]],
+    );
+  });
+
   it('OOS changes go to the DN clients', () => {
     const s = sim();
     const srv = ctiNode(s);

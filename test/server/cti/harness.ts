@@ -13,7 +13,12 @@ import { encodeFrame, parseFrameBody, RawFrameDecoder } from '../../../src/runti
 import type { Address, TcpConnection } from '../../../src/runtime/net.ts';
 import type { SimNode } from '../../../src/runtime/sim/node.ts';
 import type { Simulator } from '../../../src/runtime/sim/simulator.ts';
-import type { CallControlResult, CallEvent } from '../../../src/server/b2bua/call-events.ts';
+import type {
+  CallControlResult,
+  CallEvent,
+  RequestFailure,
+  RequestFailureListener,
+} from '../../../src/server/b2bua/call-events.ts';
 import type { CallControl, DnCall } from '../../../src/server/cti/call-control.ts';
 import { type CtiService, startCtiService } from '../../../src/server/cti/service.ts';
 
@@ -77,15 +82,29 @@ export class FakeCalls implements CallControl {
   next: CallControlResult<{ connId?: string }> | undefined;
   /** Events to emit synchronously from inside the next method call. */
   during: CallEvent[] = [];
+  /** Failures to report synchronously from inside the next method call (after `during`). */
+  failingDuring: RequestFailure[] = [];
   calls = new Map<string, DnCall[]>();
   emit: (e: CallEvent) => void = () => {};
   private seq = 0;
+  private readonly failureListeners = new Set<RequestFailureListener>();
+
+  onRequestFailed(listener: RequestFailureListener): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** Plays the B2BUA reporting that an accepted request failed in SIP. */
+  fail(f: RequestFailure): void {
+    for (const l of this.failureListeners) l(f);
+  }
 
   private answer(method: string, args: unknown[], newCall = false): CallControlResult<{ connId: string }> {
     this.requests.push({ method, args });
     const r = this.next ?? { ok: true };
     this.next = undefined;
     for (const e of this.during.splice(0)) this.emit(e);
+    for (const f of this.failingDuring.splice(0)) this.fail(f);
     if (!r.ok) return r;
     return {
       ok: true,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Simulator } from '../../../src/runtime/sim/simulator.ts';
 import { startCtiService } from '../../../src/server/cti/service.ts';
+import { CtiPhone } from '../../sim/cti-phone.ts';
 import { buildPair, HOST_A, HOST_B, type PairMember, VIP } from '../../sim/pair.ts';
 import { SimPhone } from '../../sim/phone.ts';
 import { type LoggedEvent, RawClient, recordingLogger } from './harness.ts';
@@ -136,4 +137,47 @@ test('pair: agent state synced, no events from the backup, promotion resends the
   assert.ok(ctiA.log.some((e) => e.event === '10-70004' && e.params.status === 'Ready'));
   assert.ok(ctiB.log.some((e) => e.event === '10-70001'));
   assert.ok(!ctiB.log.some((e) => e.event === '10-70004'), 'the backup changed no agent state itself');
+});
+
+test('the real B2BUA: a hold whose re-INVITE is refused answers the request with EventError RequestFailed', () => {
+  const sim = new Simulator({ seed: 8 });
+  sim.network.setDefaultFaults({ delayMs: [1, 5] });
+  const pair = buildPair(sim);
+  pair.config.applications.Desktop1 = { name: 'Desktop1', type: 'cti-client', password: 'pw' };
+  pair.promote(pair.a);
+  cti(pair.a, () => pair.config);
+  sim.runFor(3000);
+  const desk = new RawClient(sim.addNode('desk', ['198.51.100.7']), { host: HOST_A, port: 3000 });
+  desk.request('RequestRegisterClient', { ApplicationName: 'Desktop1', Password: 'pw' });
+  desk.request('RequestRegisterAddress', { ThisDN: '1001' });
+  const target = { transport: 'UDP' as const, host: VIP, port: 5060 };
+  const agentPhone = new CtiPhone(sim.addNode('1001', ['192.0.2.11']), '1001', target);
+  const caller = new CtiPhone(sim.addNode('1002', ['192.0.2.12']), '1002', target);
+  agentPhone.register();
+  caller.register();
+  sim.runFor(500);
+  caller.call('1001');
+  sim.runFor(2000);
+  const connId = desk.take().find((m) => m.message === 'EventEstablished')?.ConnID as string;
+  assert.ok(connId);
+  caller.activeCalls[0]!.state = 'ended'; // the caller's phone answers the hold re-INVITE 481
+  const hold = desk.request('RequestHoldCall', { ThisDN: '1001', ConnID: connId });
+  sim.runFor(1000);
+  const got = desk.take();
+  assert.deepEqual(
+    got.map((m) => [m.message, m.ErrorCode, m.ReferenceID, m.RequestName]),
+    [['EventError', 55, hold, 'RequestHoldCall']],
+  );
+  assert.match(
+    String(got[0]?.ErrorMessage),
+    /^RequestFailed: hold of call \w+ by DN 1001 failed: 1002 answered the re-INVITE 481 /,
+  );
+  for (const sess of caller.sessions.values())
+    if (sess.state === 'ended' && sess.dialog) sess.state = 'confirmed';
+  const again = desk.request('RequestHoldCall', { ThisDN: '1001', ConnID: connId });
+  sim.runFor(1000);
+  assert.deepEqual(
+    desk.take().map((m) => [m.message, m.ReferenceID]),
+    [['EventHeld', again]],
+  );
 });
