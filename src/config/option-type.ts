@@ -92,6 +92,40 @@ export function oneOf<const V extends string>(values: readonly V[]): OptionType<
   };
 }
 
+/**
+ * A comma list of names from `values`, case-insensitive, spaces allowed around the commas: "register, INVITE".
+ * The value is the list in lower case, each name once, in the order first given.
+ */
+export function nameList<const V extends string>(values: readonly V[]): OptionType<readonly V[]> {
+  const validValues = `a comma list of ${values.join(', ')} (case-insensitive), e.g. ${values.join(',')}`;
+  const reason = (input: unknown, detail?: string) =>
+    `${showValue(input)} is not valid${detail ? `: ${detail}` : ''}; expected ${validValues}`;
+  return {
+    schema: z.preprocess(
+      asText,
+      z.string({ error: (iss) => reason(iss.input) }).transform((s, ctx): readonly V[] => {
+        const names: V[] = [];
+        for (const part of s.split(',')) {
+          const name = part.trim().toLowerCase();
+          if (!(values as readonly string[]).includes(name)) {
+            const close = name === '' ? undefined : suggest(name, values);
+            const detail =
+              name === ''
+                ? 'an empty item'
+                : `"${part.trim()}" is not one of ${values.join(', ')}${close ? ` (did you mean "${close}"?)` : ''}`;
+            ctx.addIssue({ code: 'custom', message: reason(s, detail), input: s });
+            return z.NEVER;
+          }
+          if (!names.includes(name as V)) names.push(name as V);
+        }
+        return names;
+      }),
+    ),
+    validValues,
+    show: (v) => v.join(','),
+  };
+}
+
 /** Any text, or text matching `pattern` (described by `validValues`). Numbers are taken as their text. */
 export function text(validValues = 'any text', pattern?: RegExp): OptionType<string> {
   const reason = (input: unknown) => `${showValue(input)} is not valid: expected ${validValues}`;

@@ -817,6 +817,17 @@ export const logEvents = {
     meaning:
       'cti-port or cti-ws-port could not be opened (in use, address missing): CTI clients cannot connect.',
   },
+  '10-70007': {
+    level: 'Alarm',
+    name: 'cti-client-not-reading',
+    template:
+      'CTI client {client} at {address} ({transport}) closed: {queued} bytes of events queued unread, over the limit of {limit}',
+    meaning:
+      'A client stopped reading its connection (hung desktop, dead network without a FIN, too slow for the ' +
+      'event rate), so its events piled up in the server; the server closed it rather than buffer without ' +
+      'bound. The client library reconnects and registers its DNs again; events of the gap are lost (query ' +
+      'the DNs). Counted in tLibClientsStatistics totals.closedNotReading. Repeated for one client: check it.',
+  },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventId = keyof typeof logEvents;

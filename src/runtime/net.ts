@@ -42,8 +42,21 @@ export interface TcpConnection {
   local(): Address | undefined;
   remote(): Address;
   write(data: Uint8Array): void;
+  /**
+   * Bytes written and not yet taken by the network: what grows without bound when the peer stops reading
+   * (Node: `socket.writableLength`, once the kernel's buffers are full; simulator: bytes not yet delivered to
+   * the peer's application). 0 once closed. A writer that must not buffer without bound checks it.
+   */
+  queuedBytes(): number;
   /** Graceful close; onClose follows. */
   close(): void;
+  /**
+   * Abortive close (RST): what is queued is discarded and the peer sees the connection end at once, even if
+   * it is not reading (ECONNRESET; on Node a peer that was paused may see a plain end of stream instead);
+   * onClose follows, without an error. For a peer that will never read what a graceful close would still
+   * try to deliver first.
+   */
+  abort(): void;
 }
 
 export interface TcpServerHandlers {

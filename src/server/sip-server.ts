@@ -18,6 +18,7 @@ import type { InviteServerTransaction } from '../sip/transaction/invite-server.t
 import { type ServerTransaction, TransactionLayer } from '../sip/transaction/layer.ts';
 import { SipTransport } from '../sip/transport/transport.ts';
 import type { Inbound } from '../sip/transport/types.ts';
+import { RequestAuthenticator } from './auth/request-auth.ts';
 import { B2bua, type B2buaHooks } from './b2bua/b2bua.ts';
 import type { ServerContext } from './context.ts';
 import { FloodGuard } from './flood-guard.ts';
@@ -76,6 +77,8 @@ export class SipServer {
   readonly gate: RoleGate;
   readonly transactions: TransactionLayer;
   readonly registrar: Registrar;
+  /** Digest authentication of initial INVITEs from phone DNs (`authenticate-requests`, SPEC S2.4). */
+  readonly auth: RequestAuthenticator;
   readonly b2bua: B2bua;
   readonly oos: OosChecker;
   readonly flood: FloodGuard;
@@ -145,9 +148,10 @@ export class SipServer {
     const secret = opts.config.scs.linkSecret ?? opts.random.hex(32);
     // MD5 first: many deployed phones (and sipp) answer only the first challenge and know only MD5 (RFC 8760
     // §2.4 lets the server choose the order); SHA-256 is offered too and preferred by clients that pick.
-    this.registrar = new Registrar(this.ctx, {
-      digest: createRegistrarDigest(opts, secret, { algorithms: ['MD5', 'SHA-256'] }),
-    });
+    // One DigestServer for REGISTER and INVITE: the same realm, nonces and nonce counts.
+    const digest = createRegistrarDigest(opts, secret, { algorithms: ['MD5', 'SHA-256'] });
+    this.registrar = new Registrar(this.ctx, { digest });
+    this.auth = new RequestAuthenticator(this.ctx, digest);
     this.oos = new OosChecker(this.ctx);
     this.b2bua = new B2bua(this.ctx, {
       lookupContacts: (dn) => this.registrar.lookup(dn),
@@ -388,9 +392,17 @@ export class SipServer {
       case 'REGISTER':
         this.registrar.handleRegister(req, tx, inbound);
         return;
-      case 'INVITE':
+      case 'INVITE': {
+        // authenticate-requests (SPEC S2.4): a phone DN's INVITE without valid credentials gets 401 (or 403)
+        // here and never reaches the B2BUA; the ACK of that final response ends in the transaction layer.
+        const refusal = this.auth.checkInvite(req, inbound);
+        if (refusal) {
+          tx.respond(refusal);
+          return;
+        }
         this.b2bua.onInitialInvite(req, tx as InviteServerTransaction, inbound);
         return;
+      }
       case 'CANCEL':
         this.b2bua.onCancel(req, tx);
         return;

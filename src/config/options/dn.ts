@@ -6,7 +6,7 @@
 
 import type { DnType, Registry } from '../option.ts';
 import { bool, contact, number, oneOf, text } from '../option-type.ts';
-import { switchoverOnMsmlOos, switchoverOnTrunksOos } from './tserver.ts';
+import { authenticateRequests, switchoverOnMsmlOos, switchoverOnTrunksOos } from './tserver.ts';
 
 const phones: readonly DnType[] = ['Extension', 'ACD Position'];
 const services: readonly DnType[] = ['Trunk', 'Voice over IP Service'];
@@ -21,8 +21,20 @@ export const dnOptions = {
     source: 'SPEC S2.4',
     appliesTo: phones,
     description:
-      'Digest authentication password of the phone registering as this DN (REGISTER and INVITE are ' +
-      'challenged). Without one, the DN registers unauthenticated.',
+      'Digest authentication password of the phone of this DN. The requests named by authenticate-requests ' +
+      '(REGISTER by default; INVITE too with register,invite) are challenged. Without a password nothing ' +
+      'from the DN is challenged.',
+  },
+  'authenticate-requests': {
+    type: authenticateRequests.type,
+    defaultText: "the application's authenticate-requests (register)",
+    takesEffect: 'Immediately',
+    source: authenticateRequests.source,
+    appliesTo: phones,
+    description:
+      "Overrides the application's authenticate-requests for this DN: the requests (register, invite) that " +
+      'are challenged when the DN has a password. E.g. register on a DN whose phone cannot answer a ' +
+      'challenge to an INVITE, under an application set to register,invite.',
   },
   contact: {
     type: contact(),

@@ -5,7 +5,7 @@
  */
 
 import type { OptionSpec, Registry } from '../option.ts';
-import { address, bool, number, overflowCodes, port, text } from '../option-type.ts';
+import { address, bool, nameList, number, overflowCodes, port, text } from '../option-type.ts';
 import { defaultOverflowCodes } from '../overflow-codes.ts';
 
 const seed000 = 'seed 000 (HA Configuration Options)';
@@ -39,6 +39,27 @@ export const switchoverOnTrunksOos = {
     'checks them once more and, if they are still unresponsive, reports ServiceUnavailable to LCA/SCS so that ' +
     'the SCS switches over. Set on the application (standalone mode) or on a Voice over IP Service DN with ' +
     'service-type=sip-cluster-nodes (SIP Cluster mode).',
+} as const satisfies OptionSpec;
+
+/** The SIP methods `authenticate-requests` may name (the requests a phone DN sends that are challenged). */
+export const authenticatedMethods = ['register', 'invite'] as const;
+export type AuthenticatedMethod = (typeof authenticatedMethods)[number];
+
+/** `authenticate-requests` on the application; a phone DN's own value (dn.ts) overrides it. */
+export const authenticateRequests = {
+  type: nameList(authenticatedMethods),
+  default: ['register'],
+  takesEffect: 'Immediately',
+  source: 'SPEC S2.4 (Genesys SIP Server option name)',
+  description:
+    'The SIP requests from a phone DN (Extension, ACD Position) that are digest-authenticated when the DN ' +
+    'has a password: register, invite, or both. A request of a listed method without valid credentials is ' +
+    'answered 401 with a challenge (realm "duet", MD5 and SHA-256; both servers of a pair accept each ' +
+    "other's nonces), a wrong password 403 (event 10-30009). With invite, a stranger cannot call out " +
+    'through the trunks by putting an extension in From. Calls from a Trunk (recognised by its source ' +
+    'address) are never challenged, and a DN without a password never is. The default, register, ' +
+    "challenges registrations only; invite alone challenges calls but not registrations. A DN's own " +
+    'authenticate-requests overrides this value.',
 } as const satisfies OptionSpec;
 
 export const tserverOptions = {
@@ -314,6 +335,7 @@ export const tserverOptions = {
       'limit, because a trunk or a load generator legitimately sends everything from one address: set it to ' +
       'a value above the busiest trunk on a server that faces untrusted networks.',
   },
+  'authenticate-requests': authenticateRequests,
   password: {
     type: text('any text'),
     defaultText: 'NULL (no password)',

@@ -65,6 +65,18 @@ export class NodeTcpConnection implements TcpConnection {
     this.socket.write(data);
   }
 
+  queuedBytes(): number {
+    return this.closed || this.socket.destroyed ? 0 : this.socket.writableLength;
+  }
+
+  abort(): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.closing = true;
+    // A socket still connecting has nothing to reset: plain destroy.
+    if (this.socket.connecting) this.socket.destroy();
+    else this.socket.resetAndDestroy();
+  }
+
   close(): void {
     if (this.closing || this.closed) return;
     this.closing = true;

@@ -4,12 +4,19 @@
  */
 import { type Address, formatAddress, type NetError, netError } from '../net.ts';
 
-export type SimNetErrorCode = 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'ECONNREFUSED' | 'ETIMEDOUT' | 'EHOSTUNREACH';
+export type SimNetErrorCode =
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'ECONNREFUSED'
+  | 'ECONNRESET'
+  | 'ETIMEDOUT'
+  | 'EHOSTUNREACH';
 
 const WHY: Record<SimNetErrorCode, string> = {
   EADDRINUSE: 'address already in use on this node; close the other socket or pick another port',
   EADDRNOTAVAIL: "address not available: the host is not one of this node's addresses (see sim.addNode)",
   ECONNREFUSED: 'connection refused: nothing listens on that address and port',
+  ECONNRESET: 'connection reset by the peer',
   ETIMEDOUT: 'timed out: the peer is unreachable (network partition)',
   EHOSTUNREACH: 'host unreachable: no simulated node owns that address',
 };

@@ -15,6 +15,11 @@ export class SimTcpConnection implements TcpConnection, SimResource {
   closed = false;
   /** The owning process crashed: its handlers are never called again. */
   dead = false;
+  /**
+   * The application stopped reading (pauseReading): data and FIN for this end wait in the pipe, so the
+   * peer's queuedBytes() grows, as when a process stops reading a socket whose buffers then fill up.
+   */
+  readingPaused = false;
   /** What an outbound end wrote or closed before the handshake completed (Node buffers it the same way). */
   held: Segment[] = [];
   handlers: TcpHandlers | undefined;
@@ -45,8 +50,31 @@ export class SimTcpConnection implements TcpConnection, SimResource {
     this.link.write(this, data);
   }
 
+  /** Bytes this end wrote that the peer's application has not received yet (in flight, or held unread). */
+  queuedBytes(): number {
+    return this.link.queuedBytes(this);
+  }
+
   close(): void {
     this.link.close(this);
+  }
+
+  abort(): void {
+    this.link.abort(this);
+  }
+
+  /**
+   * Simulator only: this end's application stops reading (a hung process, a stuck UI thread). Nothing more is
+   * delivered to it until resumeReading(); a reset from the peer still arrives (the kernel handles it).
+   */
+  pauseReading(): void {
+    this.readingPaused = true;
+  }
+
+  resumeReading(): void {
+    if (!this.readingPaused) return;
+    this.readingPaused = false;
+    this.link.resumed(this);
   }
 
   kill(): void {

@@ -10,6 +10,10 @@
  * - Close: close() sends FIN after the data already written; the peer's onClose fires when it arrives and it
  *   answers with its own FIN (Node's allowHalfOpen=false), which closes the first end.
  * - A crash: the kernel sends FIN for the dead process's connections; the peer sees a normal close.
+ * - abort(): a reset. What the aborting end had queued is discarded; the RST takes one link delay and is
+ *   seen even by a peer that is not reading (ECONNRESET); the aborting end's onClose follows at once.
+ * - A reader that stops (pauseReading): what is sent to it waits in the pipe (no window is modelled: the
+ *   sender's queuedBytes() is everything not yet delivered), and is delivered in order once it reads again.
  * - A partition holds the segments (retransmission); if it lasts `tcpPartitionTimeoutMs`, both ends give up
  *   with ETIMEDOUT and what was in flight is lost. Healed earlier, the held data goes through.
  */
@@ -24,7 +28,8 @@ export type Segment =
   | { kind: 'syn' }
   | { kind: 'synack' }
   | { kind: 'data'; bytes: Buffer }
-  | { kind: 'fin' };
+  | { kind: 'fin' }
+  | { kind: 'rst' };
 
 interface Queued {
   seg: Segment;
@@ -35,6 +40,8 @@ class Pipe {
   readonly items: Queued[] = [];
   tick: number | undefined;
   lastReadyAt = Number.NEGATIVE_INFINITY;
+  /** Data bytes in `items` (not yet delivered). */
+  dataBytes = 0;
   constructor(
     readonly fromHost: string,
     readonly toHost: string,
@@ -103,6 +110,34 @@ export class TcpLink {
     else this.enqueue(this.pipeFrom(ep), { kind: 'fin' });
   }
 
+  /** Bytes `ep` wrote that the peer's application has not received: held before the handshake, or in flight. */
+  queuedBytes(ep: SimTcpConnection): number {
+    if (ep.closed) return 0;
+    return heldBytes(ep) + this.pipeFrom(ep).dataBytes;
+  }
+
+  /** A reset: what `ep` queued is lost, the peer gets ECONNRESET after one link delay, `ep` closes at once. */
+  abort(ep: SimTcpConnection): void {
+    if (ep.closed || ep.dead) return;
+    const lost = heldBytes(ep) + this.clearPipe(this.pipeFrom(ep));
+    this.network.stats.tcpBytesLost += heldBytes(ep);
+    ep.held = [];
+    ep.finQueued = true;
+    this.network.trace(`${this.tag} reset by ${formatAddress(ep.localAddress)}, ${lost}B discarded`);
+    const peer = ep === this.client ? this.server : this.client;
+    if (peer !== undefined && !peer.closed) this.enqueue(this.pipeFrom(ep), { kind: 'rst' });
+    if (this.unreachableTimer !== undefined) {
+      this.sim.cancel(this.unreachableTimer);
+      this.unreachableTimer = undefined;
+    }
+    ep.node.schedule(0, () => this.finish(ep, undefined));
+  }
+
+  /** `ep`'s application reads again: what waited for it goes on. */
+  resumed(ep: SimTcpConnection): void {
+    this.kick(ep === this.client ? this.toClient : this.toServer);
+  }
+
   /** The owning process died: the kernel closes the socket; the dead end is never called back. */
   kill(ep: SimTcpConnection): void {
     if (ep.closed) return;
@@ -163,6 +198,7 @@ export class TcpLink {
     const readyAt = Math.max(this.sim.now + delay, pipe.lastReadyAt);
     pipe.lastReadyAt = readyAt;
     pipe.items.push({ seg, readyAt });
+    if (seg.kind === 'data') pipe.dataBytes += seg.bytes.length;
     this.kick(pipe);
   }
 
@@ -179,6 +215,8 @@ export class TcpLink {
     let lost = 0;
     for (const q of pipe.items) if (q.seg.kind === 'data') lost += q.seg.bytes.length;
     pipe.items.length = 0;
+    pipe.dataBytes = 0;
+    pipe.lastReadyAt = Number.NEGATIVE_INFINITY;
     this.network.stats.tcpBytesLost += lost;
     return lost;
   }
@@ -193,6 +231,10 @@ export class TcpLink {
       return;
     }
     const target = pipe === this.toServer ? this.server : this.client;
+    // A reader that stopped takes nothing more (the data, and the FIN behind it, wait); a reset still arrives.
+    if (target?.readingPaused && !target.closed && (head.seg.kind === 'data' || head.seg.kind === 'fin')) {
+      return; // resumed() kicks the pipe again
+    }
     switch (head.seg.kind) {
       case 'syn':
         pipe.items.shift();
@@ -208,6 +250,10 @@ export class TcpLink {
         break;
       case 'data':
         this.arriveData(pipe, target);
+        break;
+      case 'rst':
+        pipe.items.shift();
+        this.arriveRst(target);
         break;
     }
     this.kick(pipe);
@@ -262,6 +308,19 @@ export class TcpLink {
     this.finish(target, undefined);
   }
 
+  private arriveRst(target: SimTcpConnection | undefined): void {
+    if (target === undefined || target.closed) return;
+    target.finQueued = true;
+    this.network.stats.tcpBytesLost += heldBytes(target);
+    target.held = [];
+    this.clearPipe(this.pipeFrom(target));
+    const other = target === this.client ? this.serverAddr : this.clientAddr;
+    this.finish(
+      target,
+      simNetError('ECONNRESET', target === this.client ? 'TCP connection to' : 'TCP connection from', other),
+    );
+  }
+
   private arriveData(pipe: Pipe, target: SimTcpConnection | undefined): void {
     const now = this.sim.now;
     const parts: Buffer[] = [];
@@ -275,6 +334,7 @@ export class TcpLink {
     const n = this.network.chunkSize(all.length);
     if (n < all.length) pipe.items.unshift({ seg: { kind: 'data', bytes: all.subarray(n) }, readyAt: now });
     const chunk = all.subarray(0, n);
+    pipe.dataBytes -= n;
     if (target === undefined || target.closed) {
       this.network.stats.tcpBytesLost += chunk.length;
       return;

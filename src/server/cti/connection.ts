@@ -10,8 +10,15 @@ export interface CtiConnection {
   readonly remote: string;
   /** Sends one message (one frame / one text message); ignored once closed. */
   send(msg: object): void;
+  /**
+   * Bytes sent and not yet taken by the network (TCP: the socket's queue; WebSocket: `bufferedAmount`): it
+   * grows while the client does not read. The core closes a client whose queue passes CTI_MAX_QUEUED_BYTES.
+   */
+  queuedBytes(): number;
   /** Closes the connection; the transport then calls onClose. */
   close(): void;
+  /** Closes at once, discarding what is queued (the client will never read it); onClose follows. */
+  abort(): void;
 }
 
 /** What the core does with what a transport reads: returned by CtiServer.accept for each new connection. */

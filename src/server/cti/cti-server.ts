@@ -12,6 +12,8 @@
  * - the pair (SPEC S3 "hot standby on the client side"): the backup accepts registrations and queries and
  *   answers call and agent requests with EventError BackupMode; it sends no call events. On promotion every
  *   client gets EventLinkConnected, EventPrimaryChanged, then the state of each DN it registered.
+ * - backpressure: a client whose unread output passes CTI_MAX_QUEUED_BYTES is closed (10-70007), so one
+ *   client that stops reading cannot grow the server's memory without bound.
  */
 import type { Config, Dn } from '../../config/config.ts';
 import { pairOf } from '../../config/queries.ts';
@@ -83,6 +85,14 @@ export interface CtiServerOptions {
 /** Default bound on the answer of an accepted call request (see CtiServerOptions.requestTimeoutMs). */
 export const CTI_REQUEST_TIMEOUT_MS = 40_000;
 
+/**
+ * The most a client may leave unread in the server: past it, the client is closed (log 10-70007) instead of
+ * buffered without bound. 4 MiB is some 15,000 call events, hundreds of times what a client that reads
+ * ever has queued (a takeover's resync of a 1,000-DN router is under 1 MiB); 500 clients stuck at once
+ * would hold 2 GiB at worst. On TCP the kernel's socket buffers (a few MiB) fill first and are not counted.
+ */
+export const CTI_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
 export interface CtiClientStats {
   name: string | null;
   address: string;
@@ -90,13 +100,22 @@ export interface CtiClientStats {
   registeredDns: string[];
   requests: number;
   eventsSent: number;
+  /** Bytes sent and not yet taken by the network (grows while the client does not read). */
+  queuedBytes: number;
   /** Clock time (ms) the connection was accepted. */
   connectedSince: number;
 }
 
 export interface CtiStatistics {
   clients: CtiClientStats[];
-  totals: { clients: number; registeredClients: number; requests: number; eventsSent: number };
+  totals: {
+    clients: number;
+    registeredClients: number;
+    requests: number;
+    eventsSent: number;
+    /** Clients closed since the start because their unread output passed CTI_MAX_QUEUED_BYTES (10-70007). */
+    closedNotReading: number;
+  };
 }
 
 /** One client connection and what it registered. */
@@ -195,6 +214,7 @@ export class CtiServer implements CtiAcceptor {
   /** The request being handed to the B2BUA: events it emits synchronously may be its answer. */
   private inflight: Pending | undefined;
   private nextId = 1;
+  private closedNotReading = 0;
   private readonly handlers: Record<string, Handler>;
   private readonly unsubscribe: () => void;
   private readonly unsubscribeFailures: () => void;
@@ -360,6 +380,26 @@ export class CtiServer implements CtiAcceptor {
     if (s.state === 'closed') return;
     s.eventsSent++;
     s.conn.send(ev);
+    const queued = s.conn.queuedBytes();
+    if (queued > CTI_MAX_QUEUED_BYTES) this.closeNotReading(s, queued);
+  }
+
+  /**
+   * The client does not read what it is sent: close it rather than buffer its events without bound. Reset,
+   * not a graceful close: a FIN would wait behind megabytes it will never read.
+   */
+  private closeNotReading(s: Session, queued: number): void {
+    this.closedNotReading++;
+    this.o.logger.event('10-70007', {
+      client: s.name ?? '(not registered)',
+      address: s.conn.remote,
+      transport: s.conn.transport === 'tcp' ? 'TCP' : 'WebSocket',
+      queued,
+      limit: CTI_MAX_QUEUED_BYTES,
+    });
+    s.closeReason = `not reading: ${queued} bytes of events queued unread (limit ${CTI_MAX_QUEUED_BYTES})`;
+    s.conn.abort();
+    this.onClosed(s, s.closeReason);
   }
 
   private error(code: CtiErrorCode, detail: string, requestName?: string, ref?: number): CtiEvent {
@@ -574,6 +614,9 @@ export class CtiServer implements CtiAcceptor {
     if (!set) this.byDn.set(dn, (set = new Set()));
     set.add(s);
     this.send(s, { message: 'EventRegistered', ThisDN: dn, DNType: d.type, ReferenceID: ref });
+    // The DN's state follows, as after a promotion: a client that (re)connects — after a network cut, after
+    // being closed for not reading — learns what it missed without a query. The backup sends no call events.
+    if (this.o.gate.mayAct()) for (const ev of this.dnState(dn)) this.send(s, ev);
   }
 
   private unregisterAddress(s: Session, req: Req, ref: number): void {
@@ -753,7 +796,7 @@ export class CtiServer implements CtiAcceptor {
     if (!result.ok) {
       throw new Refusal(errorCodeOf[result.kind] ?? CtiErrorCodes.InvalidState, result.message);
     }
-    if (answered) return;
+    if (answered || s.state === 'closed') return;
     if (p.connId === null) p.connId = result.connId ?? null;
     this.pending.push(p);
     const bound = this.o.requestTimeoutMs ?? CTI_REQUEST_TIMEOUT_MS;
@@ -886,7 +929,10 @@ export class CtiServer implements CtiAcceptor {
     }
   }
 
-  /** The state of a DN as events, for a client that just got a new primary: its agent, then its calls. */
+  /**
+   * The state of a DN as events, for a client that just got a new primary or just registered the DN: its agent,
+   * then its calls.
+   */
   private dnState(dn: string): CtiEvent[] {
     const out: CtiEvent[] = [];
     const agent = agentOnDn(this.o.store, dn);
@@ -923,6 +969,7 @@ export class CtiServer implements CtiAcceptor {
       registeredDns: [...s.dns].sort(),
       requests: s.requests,
       eventsSent: s.eventsSent,
+      queuedBytes: s.conn.queuedBytes(),
       connectedSince: s.connectedSince,
     }));
     return {
@@ -932,6 +979,7 @@ export class CtiServer implements CtiAcceptor {
         registeredClients: this.clientCount,
         requests: clients.reduce((n, c) => n + c.requests, 0),
         eventsSent: clients.reduce((n, c) => n + c.eventsSent, 0),
+        closedNotReading: this.closedNotReading,
       },
     };
   }

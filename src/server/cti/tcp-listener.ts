@@ -39,10 +39,15 @@ export function listenCtiTcp(
         send(msg) {
           if (!closed) tcp.write(encodeFrame(msg));
         },
+        queuedBytes: () => tcp.queuedBytes(),
         close() {
           if (closed) return;
           closed = true;
           tcp.close();
+        },
+        abort() {
+          closed = true;
+          tcp.abort();
         },
       };
       const handlers: CtiConnectionHandlers = acceptor.accept(conn);

@@ -39,8 +39,12 @@ export function listenCtiWs(
       send(msg) {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
       },
+      queuedBytes: () => ws.bufferedAmount,
       close() {
         ws.close(1000);
+      },
+      abort() {
+        ws.terminate();
       },
     };
     const handlers = acceptor.accept(conn);

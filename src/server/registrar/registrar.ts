@@ -9,7 +9,9 @@
  * - The address of record is the To URI's user part (or a tel URI's number), which must be the number of an
  *   Extension or ACD Position DN; anything else is 404 (step 3 / 5).
  * - The digest username must be the DN's number; any other is 403, as a wrong password is (a new challenge
- *   would only invite guessing). The realm is REGISTRAR_REALM (realm.ts).
+ *   would only invite guessing). The realm is REGISTRAR_REALM (realm.ts). A REGISTER is challenged when the
+ *   DN has a password and its `authenticate-requests` (else the application's, default `register`) names
+ *   register (server/auth/request-auth.ts, shared with the INVITE check).
  * - A binding's `source` is where the REGISTER came from (transport, address, port), so requests reach a
  *   phone behind NAT at the address its REGISTER was seen from, not at its private Contact.
  * - Only sip: and sips: contacts are accepted: the B2BUA can reach nothing else.
@@ -18,15 +20,14 @@
  */
 import type { Dn } from '../../config/config.ts';
 import type { Contact } from '../../model/contact.ts';
-import { parseCredentials } from '../../sip/auth/credentials.ts';
-import type { DigestServer, DigestVerifyResult } from '../../sip/auth/server.ts';
+import type { DigestServer } from '../../sip/auth/server.ts';
 import { createResponse } from '../../sip/message/build.ts';
 import { SipSyntaxError } from '../../sip/message/errors.ts';
 import { getCallId, getCSeq, getHeaderValues, getTo } from '../../sip/message/headers.ts';
 import type { HeaderField, SipRequest } from '../../sip/message/types.ts';
-import { formatUri, parseUri, uriEquals } from '../../sip/message/uri.ts';
 import type { ServerTransaction } from '../../sip/transaction/layer.ts';
 import type { Inbound } from '../../sip/transport/types.ts';
+import { RequestAuthenticator } from '../auth/request-auth.ts';
 import type { ServerContext } from '../context.ts';
 import { type BindingChange, planRegister } from './binding-plan.ts';
 import { ContactExpiry } from './contact-expiry.ts';
@@ -47,7 +48,7 @@ const REGISTERING_TYPES: ReadonlySet<string> = new Set(['Extension', 'ACD Positi
 
 export class Registrar {
   readonly policy: Readonly<ExpiresPolicy>;
-  private readonly digest: DigestServer;
+  private readonly auth: RequestAuthenticator;
   private readonly expiry: ContactExpiry;
 
   constructor(
@@ -55,7 +56,7 @@ export class Registrar {
     opts: RegistrarOptions,
   ) {
     this.policy = expiresPolicy(opts);
-    this.digest = opts.digest;
+    this.auth = new RequestAuthenticator(ctx, opts.digest);
     this.expiry = new ContactExpiry(ctx.clock, ctx.store, ctx.gate, (c) => this.remove(c, 'expired'));
   }
 
@@ -120,21 +121,10 @@ export class Registrar {
       respond(404);
       return;
     }
-    const source = `${inbound.source.host}:${inbound.source.port}`;
-    const password = dn.options.password;
-    if (password !== undefined && password !== '') {
-      const verdict = this.authenticate(req, dn, password);
-      if (verdict.outcome === 'missing') {
-        respond(401, undefined, this.challenge(false));
-        return;
-      }
-      if (verdict.outcome === 'stale') {
-        respond(401, undefined, this.challenge(true));
-        return;
-      }
-      if (verdict.outcome === 'failed') {
-        this.ctx.logger.event('10-30009', { dn: dn.number, source, reason: verdict.reason });
-        respond(403);
+    if (this.auth.applies(dn, 'register')) {
+      const decision = this.auth.check(req, dn, inbound);
+      if (decision.outcome !== 'ok') {
+        respond(decision.status, undefined, decision.outcome === 'challenge' ? decision.headers : undefined);
         return;
       }
     }
@@ -197,35 +187,6 @@ export class Registrar {
     if (user === undefined || user === '') return undefined;
     const dn = this.ctx.dn(user);
     return dn !== undefined && REGISTERING_TYPES.has(dn.type) ? dn : undefined;
-  }
-
-  private authenticate(req: SipRequest, dn: Dn, password: string): DigestVerifyResult {
-    const authorization = getHeaderValues(req, 'Authorization');
-    return this.digest.verify({
-      method: 'REGISTER',
-      authorization,
-      lookup: (username) => (username === dn.number ? { password } : undefined),
-      requestUri: this.digestUriToCheck(req, authorization),
-    });
-  }
-
-  /**
-   * RFC 2617 §3.2.2.5: the credentials' uri must be the Request-URI. DigestServer compares text, but our
-   * parser normalizes what it reads (host case, escapes), so the URIs are compared as URIs (§19.1.4) here:
-   * an equal one is passed on as it was written, anything else as our text of the Request-URI, which fails.
-   */
-  private digestUriToCheck(req: SipRequest, authorization: readonly string[]): string {
-    for (const value of authorization) {
-      const parsed = parseCredentials(value);
-      if (!parsed.ok || parsed.value.realm !== this.digest.realm) continue;
-      const uri = parseUri(parsed.value.uri);
-      if (uri !== undefined && uriEquals(uri, req.uri)) return parsed.value.uri;
-    }
-    return formatUri(req.uri);
-  }
-
-  private challenge(stale: boolean): HeaderField[] {
-    return this.digest.challenge({ stale }).map((value) => ({ name: 'WWW-Authenticate', value }));
   }
 }
 

@@ -709,6 +709,60 @@ describe('CTI on the backup and on promotion', () => {
   });
 });
 
+describe('CTI registration of a DN with state', () => {
+  it('the primary follows EventRegistered with the DN state: agent, then calls (a reconnecting client resyncs)', () => {
+    const s = sim();
+    const srv = ctiNode(s);
+    srv.store.commit({
+      type: 'AgentStateChanged',
+      agent: {
+        agentId: 'agent2',
+        dn: '1001',
+        status: 'NotReady',
+        workMode: 'ManualIn',
+        reason: null,
+        since: 0,
+      },
+    });
+    srv.calls.calls.set('1001', [
+      {
+        connId: '0123456789abcdef',
+        partyState: 'Held',
+        otherDn: '+331',
+        callType: 'Inbound',
+        userData: { k: 'v' },
+      },
+    ]);
+    const a = client(s, srv);
+    a.take();
+    const ref = a.request('RequestRegisterAddress', { ThisDN: '1001' });
+    s.runFor(50);
+    const got = a.take();
+    assert.deepEqual(
+      got.map((m) => [m.message, m.ReferenceID ?? null]),
+      [
+        ['EventRegistered', ref],
+        ['EventAgentLogin', null],
+        ['EventAgentNotReady', null],
+        ['EventHeld', null],
+      ],
+    );
+    assert.deepEqual(got[3]?.UserData, { k: 'v' });
+    // The backup registers the DN and sends no state (it sends no call events at all).
+    const s2 = sim(2);
+    const backup = ctiNode(s2, 'Backup');
+    backup.store.commit({
+      type: 'AgentStateChanged',
+      agent: { agentId: 'agent2', dn: '1001', status: 'Ready', workMode: 'ManualIn', reason: null, since: 0 },
+    });
+    const b = client(s2, backup);
+    b.take();
+    b.request('RequestRegisterAddress', { ThisDN: '1001' });
+    s2.runFor(50);
+    assert.deepEqual(b.names(), ['EventRegistered']);
+  });
+});
+
 describe('CTI ADDP and statistics', () => {
   it('polls with the client AddpTimeout and closes a client that stopped answering', () => {
     const s = sim();
@@ -750,7 +804,14 @@ describe('CTI ADDP and statistics', () => {
     assert.deepEqual(c.registeredDns, ['1001', '1002']);
     assert.equal(c.requests, 3);
     assert.equal(c.eventsSent, 5, 'ServerInfo, LinkConnected, 2 x Registered, ServerInfo');
-    assert.deepEqual(st.totals, { clients: 1, registeredClients: 1, requests: 3, eventsSent: 5 });
+    assert.deepEqual(st.totals, {
+      clients: 1,
+      registeredClients: 1,
+      requests: 3,
+      eventsSent: 5,
+      closedNotReading: 0,
+    });
+    assert.equal(c.queuedBytes, 0, 'everything sent has been read');
     a.close();
     s.runFor(50);
     assert.equal(srv.cti.server.statistics().totals.clients, 0);

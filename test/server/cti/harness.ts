@@ -13,6 +13,7 @@ import { encodeFrame, parseFrameBody, RawFrameDecoder } from '../../../src/runti
 import type { Address, TcpConnection } from '../../../src/runtime/net.ts';
 import type { SimNode } from '../../../src/runtime/sim/node.ts';
 import type { Simulator } from '../../../src/runtime/sim/simulator.ts';
+import type { SimTcpConnection } from '../../../src/runtime/sim/tcp-connection.ts';
 import type {
   CallControlResult,
   CallEvent,
@@ -252,6 +253,21 @@ export class RawClient {
 
   close(): void {
     this.conn.close();
+  }
+
+  /** The client's application stops reading (a hung desktop): what the server sends waits, unread. */
+  pauseReading(): void {
+    (this.conn as SimTcpConnection).pauseReading();
+  }
+
+  resumeReading(): void {
+    (this.conn as SimTcpConnection).resumeReading();
+  }
+
+  /** "host:port" of the client, as the server sees it. */
+  address(): string {
+    const l = this.conn.local();
+    return l ? `${l.host}:${l.port}` : '?';
   }
 
   /** Returns and forgets what arrived so far. */
