@@ -438,7 +438,8 @@ export const logEvents = {
     template: 'Call {connId}: the re-INVITE to {dn} for {purpose} failed: {status} {reason}',
     meaning:
       'A hold, retrieve or transfer could not change the media of a party; the call keeps its media (a ' +
-      'failed transfer ends the call).',
+      'failed transfer ends the call). Purpose "connect": the phone of a RequestMakeCall refused the media ' +
+      'of the answered destination; the call ends.',
   },
   '10-40033': {
     level: 'Interaction',

@@ -2,8 +2,10 @@
  * The sipp phones of the CTI scenarios (test/integration/sipp/cti-*.xml) against a real SIP Server on
  * loopback: the server runs in this process on the Node adapters, so the test drives the B2BUA's call-control
  * methods directly, as the CTI server will: makeCall rings the auto-answer origin phone
- * (cti-autoanswer-uas.xml), then the agent phone (cti-agent-phone-uas.xml), which is held, retrieved and
- * released; a trunk caller (cti-caller-held-uac.xml) is held and retrieved by the DN it talks to, then hangs up.
+ * (cti-autoanswer-uas.xml), which must be ACKed (on hold) within 2 s, while the agent phone
+ * (cti-agent-phone-uas.xml) still rings 3 s; when it answers, the origin phone is re-INVITEd with its media;
+ * the agent phone is then held, retrieved and released; a trunk caller (cti-caller-held-uac.xml) is held and
+ * retrieved by the DN it talks to, then hangs up.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -47,7 +49,8 @@ dns:
 `;
     const loaded = loadConfig(yaml, 'cti-phones.yaml');
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.map((e) => e.message).join('\n'));
-    const clock = new NodeClock();
+    // Unref: the transactions' last timers (32 s) must not hold the test process once the server stopped.
+    const clock = new NodeClock({ unref: true });
     sip = new SipServer({
       clock,
       random: new NodeRandom(),
@@ -97,10 +100,10 @@ dns:
     assert.equal(r.code, 0, `REGISTER ${dn}: ${r.stderr}${r.errors}`);
   }
 
-  test('makeCall: auto-answer origin, agent phone held, retrieved, released', async () => {
+  test('makeCall: auto-answer origin ACKed at once, agent phone rings 3 s, held, retrieved, released', async () => {
     events.length = 0;
     const origin = await sippBackground('cti-autoanswer-uas.xml', ['-m', '1']);
-    const agent = await sippBackground('cti-agent-phone-uas.xml', ['-m', '1', '-d', '300']);
+    const agent = await sippBackground('cti-agent-phone-uas.xml', ['-m', '1', '-d', '3000']);
     await register('1001', origin.port);
     await register('1002', agent.port);
     const made = sip.b2bua.makeCall('1001', '1002', { campaign: 'x' });

@@ -82,9 +82,10 @@ describe('CTI transfers end to end, sipp as phones', { skip }, () => {
     await deskA.register('1001');
     await deskB.register('1002');
 
-    // Agent 1001's phone takes two calls (the caller's, then the consultation call, auto-answered), each
-    // ending with our BYE; 1002's phone answers the consultation and then the transfer's offerless re-INVITE.
-    const phoneA = await sippBackground('callee-answer.xml', ['-d', '500', '-m', '2']);
+    // Agent 1001's phone takes two calls (the caller's, then the consultation call, auto-answered and
+    // re-INVITEd with 1002's media when 1002 answers), each ending with our BYE; 1002's phone answers the
+    // consultation and then the transfer's offerless re-INVITE.
+    const phoneA = await sippBackground('cti-e2e-agent-phone.xml', ['-d', '500', '-m', '2']);
     await register(server, '1001', phoneA.port);
     const phoneB = await sippBackground('cti-e2e-transfer-target.xml', ['-d', '1000', '-m', '1']);
     await register(server, '1002', phoneB.port);

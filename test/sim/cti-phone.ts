@@ -3,7 +3,8 @@
  * a DN; takes INVITEs with SDP (answers) and without (offers in its 2xx, takes the answer from the ACK), and
  * answers at once when the INVITE carries the auto-answer hint (Call-Info answer-after=0) or on an
  * out-of-dialog NOTIFY Event: talk; answers re-INVITEs (hold, retrieve, offerless); places calls and hangs
- * up. Every request it receives is written to `log` ("INVITE nosdp auto", "reINVITE hold", "ACK sdp", ...).
+ * up. Like a real phone it hangs up (BYE) a call whose 2xx got no ACK within 64*T1 (RFC 3261 §13.3.1.4). Every
+ * request it receives is written to `log` ("INVITE nosdp auto", "reINVITE hold", "ACK sdp", ...).
  */
 
 import type { SimNode } from '../../src/runtime/sim/node.ts';
@@ -29,6 +30,8 @@ export interface PhoneSession {
   dialog: DialogState | null;
   /** The last SDP the server sent us (offer or answer). */
   remoteSdp: string | null;
+  /** Every SDP the server sent in this session (INVITE, ACK, re-INVITE bodies), in order. */
+  sdps: string[];
   /** The server's last SDP put us on hold (sendonly / inactive / 0.0.0.0). */
   held: boolean;
   invite?: SipRequest;
@@ -47,13 +50,24 @@ export class CtiPhone {
   private readonly messages: PhoneMessages;
   private readonly host: string;
   private sdpVersion = 1;
+  /** The RTP port in this phone's SDP (opts.newMediaOnReinvite moves it at each re-INVITE). */
+  private mediaPort = 4000;
 
   constructor(
     private readonly node: SimNode,
     readonly dn: string,
     private readonly server: Destination,
-    /** Answer delay for INVITEs without the auto-answer hint; Infinity: only on NOTIFY talk. */
-    private readonly opts: { answerAfterMs?: number; rejectWith?: number } = {},
+    /**
+     * answerAfterMs: answer delay for INVITEs without the auto-answer hint (Infinity: only on NOTIFY talk);
+     * rejectWith: the final status of every INVITE; reinviteStatus: the final status of every re-INVITE
+     * (default 200); newMediaOnReinvite: each re-INVITE is answered with a new RTP port.
+     */
+    private readonly opts: {
+      answerAfterMs?: number;
+      rejectWith?: number;
+      reinviteStatus?: number;
+      newMediaOnReinvite?: boolean;
+    } = {},
   ) {
     this.host = node.hosts[0]!;
     this.transport = new SipTransport({
@@ -88,6 +102,11 @@ export class CtiPhone {
     );
   }
 
+  /** Where this phone receives media now: "address port", as mediaOf() reads an SDP. */
+  get media(): string {
+    return `${this.host} ${this.mediaPort}`;
+  }
+
   /** Sessions in a call now (answered or confirmed). */
   get activeCalls(): PhoneSession[] {
     return [...this.sessions.values()].filter((s) => s.state === 'answered' || s.state === 'confirmed');
@@ -103,6 +122,7 @@ export class CtiPhone {
       state: 'ringing',
       dialog: null,
       remoteSdp: null,
+      sdps: [],
       held: false,
     };
     this.sessions.set(callId, s);
@@ -117,6 +137,7 @@ export class CtiPhone {
         if (!s.dialog) {
           s.dialog = dialogFromUacResponse(invite, res);
           s.remoteSdp = bodyOf(res);
+          if (s.remoteSdp) s.sdps.push(s.remoteSdp);
           s.state = 'confirmed';
         }
         this.sendAck(s.dialog, getCSeq(res).seq);
@@ -153,7 +174,10 @@ export class CtiPhone {
       if (!s) return;
       const sdp = bodyOf(req);
       this.log.push(`ACK${sdp ? ' sdp' : ''}`);
-      if (sdp) s.remoteSdp = sdp;
+      if (sdp) {
+        s.remoteSdp = sdp;
+        s.sdps.push(sdp);
+      }
       this.stop(s);
       if (s.state === 'answered') s.state = 'confirmed';
       return;
@@ -217,6 +241,7 @@ export class CtiPhone {
       state: 'ringing',
       dialog,
       remoteSdp: bodyOf(req),
+      sdps: bodyOf(req) ? [bodyOf(req)!] : [],
       held: false,
       invite: req,
       tx,
@@ -257,9 +282,15 @@ export class CtiPhone {
     const offer = bodyOf(req);
     if (offer) {
       s.remoteSdp = offer;
+      s.sdps.push(offer);
       s.held = isHoldSdp(offer);
     }
     this.log.push(`reINVITE ${offer ? (s.held ? 'hold' : 'active') : 'nosdp'}`);
+    if (this.opts.reinviteStatus && this.opts.reinviteStatus >= 300) {
+      tx.respond(createResponse(req, this.opts.reinviteStatus));
+      return;
+    }
+    if (this.opts.newMediaOnReinvite) this.mediaPort += 2;
     const ok = createResponse(req, 200, undefined, {
       headers: [this.contact()],
       body: Buffer.from(this.sdp(offer && s.held ? 'recvonly' : 'sendrecv')),
@@ -278,8 +309,10 @@ export class CtiPhone {
       inbound,
       this.layer.timers,
       () => {
+        // No ACK in 64*T1: the dialog is confirmed but the session ends (RFC 3261 §13.3.1.4).
         s.retransmit = null;
         this.log.push('ack-timeout');
+        if (s.state !== 'ended' && s.dialog) this.hangup(s.callId);
       },
     );
   }
@@ -298,7 +331,7 @@ export class CtiPhone {
     const v = this.sdpVersion++;
     return (
       `v=0\r\no=${this.dn} 1 ${v} IN IP4 ${this.host}\r\ns=-\r\nc=IN IP4 ${this.host}\r\nt=0 0\r\n` +
-      `m=audio 4000 RTP/AVP 0\r\na=${direction}\r\n`
+      `m=audio ${this.mediaPort} RTP/AVP 0\r\na=${direction}\r\n`
     );
   }
 
@@ -309,4 +342,11 @@ export class CtiPhone {
 
 function bodyOf(msg: SipRequest | SipResponse): string | null {
   return msg.body.length > 0 ? Buffer.from(msg.body).toString('latin1') : null;
+}
+
+/** Where an SDP sends media: "address port" of its first m-line (session- or media-level c=). */
+export function mediaOf(sdp: string | null | undefined): string {
+  const address = /^c=IN IP[46] (\S+)/m.exec(sdp ?? '')?.[1];
+  const port = /^m=\S+ (\d+)/m.exec(sdp ?? '')?.[1];
+  return `${address} ${port}`;
 }

@@ -38,7 +38,8 @@ export interface Leg {
   /**
    * Third-party call control (RFC 3725): the server sent this leg's INVITE although the leg is the caller's
    * side (the origin phone of a RequestMakeCall, rung with an auto-answer hint). Its INVITE is then in
-   * `sentInvite` until the 2xx is ACKed: the ACK carries the answer SDP, which only the destination gives.
+   * `sentInvite` until its 2xx, which is ACKed at once with a held answer (RFC 3725 flow IV); the phone is
+   * re-INVITEd with the destination's media when the destination answers.
    */
   initiatedByServer?: boolean;
   /** The last SDP this server sent to the endpoint when it chose it itself (hold, retrieve, transfers). */

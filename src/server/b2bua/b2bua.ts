@@ -471,7 +471,7 @@ export class B2bua {
       },
       { name: 'Allow', value: ALLOW },
     ];
-    // The offer: the caller's; for a third-party call the origin phone's (RFC 3725 flow I); none when the
+    // The offer: the caller's; for a third-party call the origin phone's (RFC 3725 §4.1 flow IV); none when the
     // call is already established and a new party joins it (a transfer): that party then makes the offer.
     const aLeg = call.legs.find((l) => l.id === 'a');
     let body: Uint8Array | undefined;
@@ -590,7 +590,7 @@ export class B2bua {
       }
       if (answered.includes(leg.dn)) this.events.emit(connId, 'Established', leg.dn);
       for (const dn of answered) if (dn !== leg.dn) this.events.emit(connId, 'Established', dn);
-      if (call.legs.find((l) => l.id === 'a')?.initiatedByServer) this.control.ackOrigin(connId, sdp);
+      if (call.legs.find((l) => l.id === 'a')?.initiatedByServer) this.control.connectOrigin(connId, sdp);
       else this.answerCaller(connId, 200, res.reason, res);
       return;
     }
@@ -992,7 +992,7 @@ export class B2bua {
   // ---------------------------------------------------------------------------------------------------------
   // Third-party call control (SPEC S3): the CallControl interface of the CTI server, in call-control.ts.
 
-  /** RequestMakeCall (RFC 3725 flow I). */
+  /** RequestMakeCall (RFC 3725 §4.1 flow IV: the origin phone ACKed on hold, re-INVITEd on the answer). */
   makeCall(
     originDn: string,
     destination: string,

@@ -1,9 +1,10 @@
 /**
  * Third-party call control (SPEC S3, RequestMakeCall ... RequestRouteCall) on the B2BUA's calls. Each request
  * is validated and started synchronously; what follows is reported by call events. Refusals change nothing.
- * Made calls follow RFC 3725 flow I: the origin DN's phone is INVITEd without SDP, its offer goes to the
- * destination, the destination's answer back in the ACK. The SIP bridging itself (legs, routing, release) is
- * the core's (b2bua.ts), reached through the narrow CallCore interface below.
+ * Made calls follow RFC 3725 §4.1 flow IV (see makeCall): the origin DN's phone is INVITEd without SDP and
+ * ACKed at once on hold, its offer goes to the destination, and the destination's answer comes to the phone in
+ * a re-INVITE. The SIP bridging itself (legs, routing, release) is the core's (b2bua.ts), reached through the
+ * narrow CallCore interface below.
  */
 import type { Call, ConnID, Deadline } from '../../model/call/call.ts';
 import { newConnId } from '../../model/call/call.ts';
@@ -22,10 +23,19 @@ import type { Destination } from '../../sip/transport/types.ts';
 import type { ServerContext } from '../context.ts';
 import type { CallEventEmitter } from './call-event-emitter.ts';
 import type { CallControlErrorKind, CallControlResult, CallEvent, CtiCallState } from './call-events.ts';
-import { ALLOW, bodyText, IGNORE_RESPONSES, parseStored, toText } from './messages.ts';
+import { ALLOW, bodyText, IGNORE_RESPONSES, toText } from './messages.ts';
 import { activePartyOf, callStateOfStatus, callsOfDn, type DnCallView, partyOf } from './party-view.ts';
 import { type DialogOps, reinvite } from './reinvite.ts';
-import { holdSdp, nextVersionOf, rejectingAnswer, retrieveSdp } from './sdp.ts';
+import {
+  blackHoleAnswer,
+  holdSdp,
+  mediaTargets,
+  nextVersionOf,
+  rejectingAnswer,
+  retrieveSdp,
+  serverOrigin,
+  withOriginOf,
+} from './sdp.ts';
 import type { Origin, Target } from './targets.ts';
 
 /** The part of a call's transient runtime (this process only, not replicated) call control uses. */
@@ -79,9 +89,23 @@ export class ThirdPartyCallControl {
   ) {}
 
   /**
-   * RequestMakeCall (RFC 3725 flow I): the origin DN's phone is rung first, without SDP and with the
-   * auto-answer hints (Call-Info answer-after=0, Alert-Info info=alert-autoanswer); its 2xx carries an offer,
-   * which goes to the destination in a normal INVITE; the destination's answer goes back in the ACK.
+   * RequestMakeCall, third-party call control after RFC 3725 §4.1 flow IV. The origin DN's phone (A) is rung
+   * first, without SDP and with the auto-answer hints (Call-Info answer-after=0, Alert-Info
+   * info=alert-autoanswer); its 2xx carries an offer (offer1), which is ACKed at once with a "black hole"
+   * answer (the same m-lines and formats, c=0.0.0.0, a=inactive: see blackHoleAnswer). offer1 goes to the
+   * destination (B) in a normal INVITE; when B answers (answer1), A is re-INVITEd with answer1 as its new offer
+   * (under the leg's o= line, version 2), A answers, ACK (connectOrigin).
+   *
+   * Why this flow. Flow I (ACK A only with B's answer) is what §4.1 itself warns about: A's 2xx waits for its
+   * ACK while B rings, and A gives up after 64*T1 = 32 s (RFC 3261 §13.3.1.4) - an outbound call that rings
+   * 30-60 s, normal in a contact center, would drop the agent's phone. Flow II sends B an INVITE without SDP:
+   * trunks and gateways then have no offer for early media / ringback, many refuse or mishandle offerless
+   * INVITEs, and B's 2xx in turn waits for an ACK carrying A's answer to a re-INVITE. Flow IV
+   * keeps B's INVITE a plain INVITE with A's real offer (what every trunk and phone takes, and what the
+   * sipp scenarios of the tests play), and only A, which just auto-answered, sees the re-INVITE; its content
+   * is B's answer to A's own offer, so A's codecs, nothing A could refuse. (A re-INVITE of A without SDP,
+   * to relay a fresh offer to B, would also re-INVITE B and risk glare on both legs.) The cost: A is
+   * re-INVITEd once, and if A answers it with media elsewhere than its first offer, B is re-INVITEd too.
    */
   makeCall(
     originDn: string,
@@ -388,11 +412,14 @@ export class ThirdPartyCallControl {
     const target = this.core.resolve(dest, origin);
     if (target.kind === 'none')
       return fail('invalid-destination', `cannot route to ${dest}: ${target.reason}`);
-    // Parked after a single-step transfer: a party is connected already; the destination joins it (INVITE
+    // Parked after a single-step transfer: a party is connected already (talking: Established or Held; the
+    // origin phone of a made call is answered too, but still Dialing); the destination joins it (INVITE
     // without SDP, its offer to the connected party), as in a single-step transfer to a DN.
-    const joining = call.legs.some(
-      (l) => l.state === 'confirmed' && l.dialog !== null && !(l.initiatedByServer && l.sentInvite),
-    );
+    const joining = call.legs.some((l) => {
+      const state =
+        l.state === 'confirmed' && l.dialog !== null ? activePartyOf(call, l.dn)?.state : undefined;
+      return state === 'Established' || state === 'Held';
+    });
     if (joining && target.kind === 'phone') {
       if (activePartyOf(call, target.dn)) {
         return fail('invalid-destination', `DN ${target.dn} is already in call ${connId}`);
@@ -510,7 +537,7 @@ export class ThirdPartyCallControl {
         { name: 'CSeq', value: '1 INVITE' },
         this.core.contactHeader(),
         { name: 'Allow', value: ALLOW },
-        // The auto-answer hints phones know (RFC 3725 flow I needs the phone to answer by itself).
+        // The auto-answer hints phones know (third-party call control needs the phone to answer by itself).
         { name: 'Call-Info', value: `<sip:${shown}:${port}>;answer-after=0` },
         { name: 'Alert-Info', value: '<http://127.0.0.1>;info=alert-autoanswer' },
       ],
@@ -584,10 +611,11 @@ export class ThirdPartyCallControl {
       return;
     }
     const seq = getCSeq(res).seq;
+    const key = `${leg.callId} ${seq}`;
     if (leg.state === 'confirmed') {
-      // A retransmitted 2xx: ACKed with the answer once the destination gave it, until then not at all.
-      const body = rt.acks.get(`${leg.callId} ${seq}`);
-      if (body && leg.dialog) this.core.sendAck(leg.dialog, seq, body);
+      // A retransmitted 2xx (our ACK was lost): ACKed again as the first one was.
+      const body = rt.acks.get(key);
+      if (body !== '' && leg.dialog) this.core.sendAck(leg.dialog, seq, body);
       return;
     }
     const dialog =
@@ -595,11 +623,18 @@ export class ThirdPartyCallControl {
         ? onInDialogResponse(leg.dialog, invite, res)
         : dialogFromUacResponse(invite, res);
     const offer = bodyText(res);
+    // Flow IV (see makeCall): the phone's offer is answered at once, with the black hole, so that the phone's
+    // 2xx is ACKed now, however long the destination rings. Its offer goes to the destination.
+    const answer = offer ? blackHoleAnswer(offer, this.originLine(connId, 1)) : undefined;
+    if (answer) rt.acks.set(key, answer);
+    this.core.sendAck(dialog, seq, answer);
     rt.inviteTx.delete(legId);
     this.core.updateLeg(connId, legId, {
       state: 'confirmed',
       dialog,
+      sentInvite: null,
       ...(offer ? { remoteSdp: offer } : {}),
+      ...(answer ? { localSdp: answer } : {}),
     });
     this.core.setDeadline(connId, null);
     if (!offer) {
@@ -631,16 +666,63 @@ export class ThirdPartyCallControl {
     );
   }
 
-  /** The destination of a third-party call answered: the origin phone gets its ACK, with the answer. */
-  ackOrigin(connId: ConnID, answer: string | null): void {
-    const a = this.ctx.store.call(connId)?.legs.find((l) => l.id === 'a');
-    if (!a?.initiatedByServer || !a.sentInvite || !a.dialog) return;
-    const invite = parseStored(a.sentInvite.text);
-    const seq = invite ? getCSeq(invite).seq : 1;
-    const body = answer ?? (a.remoteSdp ? rejectingAnswer(a.remoteSdp) : undefined);
-    if (body) this.core.runtimeOf(connId).acks.set(`${a.callId} ${seq}`, body);
-    this.core.sendAck(a.dialog, seq, body);
-    this.core.updateLeg(connId, 'a', { sentInvite: null, ...(body ? { localSdp: body } : {}) });
+  /**
+   * The destination of a third-party call answered (its 2xx is ACKed, Established reported): the origin phone,
+   * silent on the black-hole answer since it answered, is re-INVITEd with the destination's answer as its new
+   * offer (flow IV, messages 7-9): the destination's address, ports and formats, which are the phone's own offer
+   * narrowed, so the phone can take them, under the server's o= line of the leg with the next version. If the
+   * phone answers with media elsewhere than it first offered (the destination has that first offer), the
+   * destination is re-INVITEd with it. A phone that refuses or does not answer ends the call; one re-INVITE
+   * crossing ours (491) is retried once after 2.1-4 s (RFC 3261 §14.1, we own the Call-ID).
+   */
+  connectOrigin(connId: ConnID, answer: string | null, attempt = 1): void {
+    const call = this.ctx.store.call(connId);
+    const a = call?.legs.find((l) => l.id === 'a');
+    if (!call || !a?.initiatedByServer || a.state !== 'confirmed' || !a.dialog) return;
+    if (!answer) {
+      this.core.release(
+        connId,
+        `${call.dialed} answered without an SDP answer`,
+        undefined,
+        undefined,
+        'Rejected',
+      );
+      return;
+    }
+    const offered = a.remoteSdp;
+    const offer = a.localSdp ? withOriginOf(answer, a.localSdp) : answer;
+    const rt = this.core.runtimeOf(connId);
+    rt.mediaBusy = true;
+    reinvite(this.ctx, this.core, connId, 'a', offer, (r) => {
+      rt.mediaBusy = false;
+      const now = this.ctx.store.call(connId);
+      if (!now) return; // released meanwhile
+      if (!r.ok && r.status === 491 && attempt === 1) {
+        this.ctx.clock.setTimer(2100 + this.ctx.random.int(1900), () => {
+          if (this.ctx.gate.mayAct()) this.connectOrigin(connId, answer, 2);
+        });
+        return;
+      }
+      if (!r.ok) {
+        this.mediaFailed(connId, a.dn, 'connect', r);
+        return;
+      }
+      const theirs = r.sdp;
+      const peer = this.core.peerOf(now, 'a');
+      if (!theirs || !offered || !peer?.dialog || peer.state !== 'confirmed') return;
+      if (mediaTargets(theirs) === mediaTargets(offered)) return;
+      rt.mediaBusy = true;
+      const moved = withOriginOf(theirs, peer.localSdp ?? offered);
+      reinvite(this.ctx, this.core, connId, peer.id, moved, (r2) => {
+        rt.mediaBusy = false;
+        if (!r2.ok && this.ctx.store.call(connId)) this.mediaFailed(connId, peer.dn, 'connect', r2);
+      });
+    });
+  }
+
+  /** The server's o= line on a third-party call's origin leg (its session id from the ConnID). */
+  private originLine(connId: ConnID, version: number): string {
+    return serverOrigin(String(Number.parseInt(connId.slice(0, 12), 16)), version, this.ctx.local.host);
   }
 
   /**
@@ -737,11 +819,14 @@ export class ThirdPartyCallControl {
     return call ? numberOfParty(call, dn) : dn;
   }
 
-  /** A re-INVITE of hold, retrieve or a transfer failed: logged; a failed transfer ends the call. */
+  /**
+   * A re-INVITE of hold, retrieve, a transfer or the connection of a made call failed: logged; a failed
+   * transfer or connection ends the call (its parties would not hear each other).
+   */
   private mediaFailed(
     connId: ConnID,
     dn: string,
-    purpose: 'hold' | 'retrieve' | 'transfer',
+    purpose: 'hold' | 'retrieve' | 'transfer' | 'connect',
     r: { ok: true } | { ok: false; status: number; reason: string },
   ): void {
     const status = r.ok ? 488 : r.status;
@@ -749,6 +834,11 @@ export class ThirdPartyCallControl {
     this.ctx.logger.event('10-40032', { connId, dn, purpose, status, reason });
     if (purpose === 'transfer')
       this.core.release(connId, `transfer failed: ${dn} answered ${status} ${reason}`);
+    else if (purpose === 'connect')
+      this.core.release(
+        connId,
+        `connecting the media failed: ${dn} answered the re-INVITE ${status} ${reason}`,
+      );
   }
 
   /** `dn` leaves a call that goes on (transfers): EventReleased (Transferred) and a BYE to its phone. */

@@ -11,7 +11,7 @@ import type { SimNode } from '../../../src/runtime/sim/node.ts';
 import { Simulator } from '../../../src/runtime/sim/simulator.ts';
 import type { CallEvent, RequestFailure } from '../../../src/server/b2bua/call-events.ts';
 import { SipServer } from '../../../src/server/sip-server.ts';
-import { CtiPhone } from '../../sim/cti-phone.ts';
+import { CtiPhone, mediaOf } from '../../sim/cti-phone.ts';
 import { pairConfig, VIP } from '../../sim/pair.ts';
 
 const server = { transport: 'UDP' as const, host: VIP, port: 5060 };
@@ -30,7 +30,7 @@ interface World {
   /** Accepted requests whose SIP part failed (b2bua.onRequestFailed). */
   failures: RequestFailure[];
   log: { event: string; params: Record<string, unknown> }[];
-  phone(dn: string, opts?: { answerAfterMs?: number; rejectWith?: number }): CtiPhone;
+  phone(dn: string, opts?: ConstructorParameters<typeof CtiPhone>[3]): CtiPhone;
   trunk(number: string, opts?: { answerAfterMs?: number }): CtiPhone;
   /** The events as "Type thisDn otherDn callState", in order. */
   seen(): string[];
@@ -187,7 +187,7 @@ test('router-timeout: RouteUsed to the default DN, then Ringing there', () => {
   ]);
 });
 
-test('makeCall: the origin phone auto-answers with an offer, the destination gets it, the ACK carries the answer', () => {
+test('makeCall: the origin phone auto-answers with an offer, is ACKed on hold, the destination gets the offer, the phone is re-INVITEd with its answer', () => {
   const w = world(5);
   const a = w.phone('1001');
   const b = w.phone('1002', { answerAfterMs: 300 });
@@ -202,14 +202,19 @@ test('makeCall: the origin phone auto-answers with an offer, the destination get
     'Established 1001 1002 Ok',
   ]);
   assert.ok(w.events.every((e) => e.connId === made.connId && e.userData.case === '42'));
-  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp']);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'reINVITE active', 'ACK']);
   assert.deepEqual(b.log, ['INVITE sdp', 'ACK']);
-  // The media descriptions crossed: each phone holds the other's SDP.
-  assert.match(a.activeCalls[0]!.remoteSdp ?? '', /o=1002 /);
+  // The media descriptions crossed: each phone sends to the other.
+  assert.equal(mediaOf(a.activeCalls[0]!.remoteSdp), b.media);
+  assert.equal(mediaOf(b.activeCalls[0]!.remoteSdp), a.media);
   assert.match(b.activeCalls[0]!.remoteSdp ?? '', /o=1001 /);
+  // The origin leg's SDP from the server keeps one o= line, its version going up (RFC 3264 §8).
+  const [held, connected] = a.activeCalls[0]!.sdps;
+  assert.equal(held!.replace(/^o=(\S+ \S+) 1 /m, 'o=$1 2 ').split(/\r\n/)[1], connected!.split(/\r\n/)[1]);
   const leg = w.sip.store.call(made.connId)!.legs.find((l) => l.id === 'a')!;
   assert.equal(leg.initiatedByServer, true);
   assert.equal(leg.sentInvite, null, 'the ACK went out');
+  assert.equal(leg.localSdp, connected);
 
   // Hold and retrieve by the origin DN: the other party is re-INVITEd.
   const twice = (): void => {
@@ -265,7 +270,8 @@ test('makeCall to an external number: Dialing, NetworkReached, Established; Outb
   ]);
   assert.ok(w.events.every((e) => e.callType === 'Outbound'));
   assert.deepEqual(carrier.log, ['INVITE sdp', 'ACK']);
-  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp']);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'reINVITE active', 'ACK']);
+  assert.equal(mediaOf(a.activeCalls[0]!.remoteSdp), carrier.media);
   carrier.hangup();
   w.sim.runFor(1000);
   assert.deepEqual(w.seen().at(-1), 'Released 1001 95551234 Ok');
@@ -291,7 +297,7 @@ test('makeCall refusals: no contact, unknown or own number, a Routing Point as o
   }
   assert.equal(w.sip.store.callCount, 0);
   assert.deepEqual(a.log, []);
-  // A destination that answers busy: the origin phone is hung up (ACK with a rejecting answer, then BYE).
+  // A destination that answers busy: the origin phone, ACKed on hold at once, is hung up.
   const made = w.sip.b2bua.makeCall('1001', '1002', {});
   assert.ok(made.ok);
   w.sim.runFor(2000);
@@ -302,7 +308,10 @@ test('makeCall refusals: no contact, unknown or own number, a Routing Point as o
     'Released 1001 1002 Busy',
   ]);
   assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'BYE']);
-  assert.match(a.sessions.values().next().value!.remoteSdp ?? '', /m=audio 0 /);
+  assert.deepEqual(a.sessions.values().next().value!.sdps, [
+    `v=0\r\no=duet ${Number.parseInt(made.connId.slice(0, 12), 16)} 1 IN IP4 ${VIP}\r\ns=-\r\n` +
+      'c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=inactive\r\n',
+  ]);
 });
 
 test('user data: attach/update merge, AttachedDataChanged on every DN party, in the store', () => {
@@ -410,10 +419,18 @@ test('initiateTransfer + completeTransfer: the held caller is joined with the co
   assert.deepEqual(w.sip.b2bua.callsOf('1002'), [
     { connId: held, partyState: 'Established', otherDn: '5551234', callType: 'Inbound', userData: {} },
   ]);
-  assert.deepEqual(
-    agent.log.filter((l) => l === 'BYE'),
-    ['BYE', 'BYE'],
-  );
+  // The agent's phone: the caller's call, then the consultation call (ACKed on hold, re-INVITEd with the
+  // expert's media when the expert answered), then one BYE per call.
+  assert.deepEqual(agent.log, [
+    'INVITE sdp',
+    'ACK',
+    'INVITE nosdp auto',
+    'ACK sdp',
+    'reINVITE active',
+    'ACK',
+    'BYE',
+    'BYE',
+  ]);
   assert.equal(agent.activeCalls.length, 0);
   assert.deepEqual(expert.log, ['INVITE sdp', 'ACK', 'reINVITE nosdp', 'ACK sdp']);
   assert.equal(carrier.activeCalls[0]!.held, false, 'the caller is off hold, talking to the expert');
@@ -481,8 +498,9 @@ test('makeCall to a Routing Point parks the call; routeParked sends it on; an or
     'Established 1002 1001 Ok',
     'Established 1001 1002 Ok',
   ]);
-  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp']);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'reINVITE active', 'ACK']);
   assert.deepEqual(b.log, ['INVITE sdp', 'ACK']);
+  assert.equal(mediaOf(a.activeCalls[0]!.remoteSdp), b.media);
   b.hangup();
   w.sim.runFor(1000);
   assert.equal(a.log.at(-1), 'BYE');
@@ -693,4 +711,171 @@ test('singleStepTransfer to a Routing Point whose default-dn is the remaining pa
   ]);
   assert.equal(b.log.at(-1), 'BYE');
   assert.equal(w.sip.store.callCount, 0);
+});
+
+/** A world where DNs ring as long as the test wants (no no-answer-timeout). */
+function longRinging(seed: number): World {
+  return world(seed, (c) => {
+    const tserver = (c.applications.SIP_A as SipServerApp).options.tserver as { noAnswerTimeout: number };
+    tserver.noAnswerTimeout = 0;
+  });
+}
+
+/** The black-hole answer the origin phone's offer gets in the ACK (RFC 3725 §4.1 flow IV, message 3). */
+function assertHeldAnswer(sdp: string | undefined): void {
+  assert.match(sdp ?? '', /^o=duet \d+ 1 IN IP4 /m);
+  assert.match(sdp ?? '', /^c=IN IP4 0\.0\.0\.0$/m);
+  assert.match(sdp ?? '', /^m=audio 9 RTP\/AVP 0$/m, 'the m-line and the formats of the offer');
+  assert.match(sdp ?? '', /^a=inactive$/m);
+}
+
+test('makeCall to a DN that rings 45 s: the origin phone is ACKed on hold at once, stays up, then gets the destination media', () => {
+  const w = longRinging(19);
+  const a = w.phone('1001');
+  const b = w.phone('1002', { answerAfterMs: 45_000 });
+  w.sim.runFor(500);
+  const made = w.sip.b2bua.makeCall('1001', '1002', {});
+  assert.ok(made.ok, JSON.stringify(made));
+  w.sim.runFor(1000);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp'], 'ACKed before the destination answers');
+  assertHeldAnswer(a.activeCalls[0]?.sdps[0]);
+  assert.deepEqual(b.log, ['INVITE sdp']);
+  assert.equal(mediaOf(b.sessions.values().next().value!.remoteSdp), a.media, "the phone's offer");
+  // Longer than 64*T1 (32 s), when a phone gives up on a 2xx that is not ACKed.
+  w.sim.runFor(40_000);
+  assert.deepEqual(w.seen(), ['Dialing 1001 1002 Ok', 'Ringing 1002 1001 Ok']);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp'], 'no ack-timeout, no BYE');
+  assert.equal(a.activeCalls.length, 1);
+  w.sim.runFor(5000);
+  assert.deepEqual(w.seen(), [
+    'Dialing 1001 1002 Ok',
+    'Ringing 1002 1001 Ok',
+    'Established 1002 1001 Ok',
+    'Established 1001 1002 Ok',
+  ]);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'reINVITE active', 'ACK']);
+  assert.deepEqual(b.log, ['INVITE sdp', 'ACK']);
+  assert.equal(
+    mediaOf(a.activeCalls[0]!.remoteSdp),
+    b.media,
+    "the re-INVITE carries the destination's media",
+  );
+  assert.equal(mediaOf(b.activeCalls[0]!.remoteSdp), a.media);
+  assert.equal(a.activeCalls[0]!.held, false);
+  assert.deepEqual(w.sip.b2bua.releaseCall(made.connId, '1001'), { ok: true });
+  w.sim.runFor(1000);
+  assert.equal(a.log.at(-1), 'BYE');
+  assert.equal(b.log.at(-1), 'BYE');
+  assert.equal(w.sip.store.callCount, 0);
+});
+
+test('makeCall to an external number that rings 45 s: NetworkReached, then Established; the agent phone never drops', () => {
+  const w = world(20);
+  const a = w.phone('1001');
+  const carrier = w.trunk('carrier', { answerAfterMs: 45_000 });
+  w.sim.runFor(500);
+  const made = w.sip.b2bua.makeCall('1001', '95551234', {});
+  assert.ok(made.ok, JSON.stringify(made));
+  w.sim.runFor(44_000);
+  assert.deepEqual(w.seen(), ['Dialing 1001 95551234 Ok', 'NetworkReached 1001 95551234 Ok']);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp']);
+  w.sim.runFor(2000);
+  assert.deepEqual(w.seen(), [
+    'Dialing 1001 95551234 Ok',
+    'NetworkReached 1001 95551234 Ok',
+    'Established 1001 95551234 Ok',
+  ]);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'reINVITE active', 'ACK']);
+  assert.equal(mediaOf(a.activeCalls[0]!.remoteSdp), carrier.media);
+  assert.equal(mediaOf(carrier.activeCalls[0]!.remoteSdp), a.media);
+  carrier.hangup();
+  w.sim.runFor(1000);
+  assert.equal(a.log.at(-1), 'BYE');
+  assert.equal(w.seen().at(-1), 'Released 1001 95551234 Ok');
+});
+
+test('makeCall failures: the agent hangs up while it rings; the phone refuses the media (488, 491 twice); the destination times out', () => {
+  // The agent's phone hangs up after 35 s of ringing: the destination is cancelled.
+  let w = longRinging(21);
+  let a = w.phone('1001');
+  let b = w.phone('1002', { answerAfterMs: Number.POSITIVE_INFINITY });
+  w.sim.runFor(500);
+  let made = w.sip.b2bua.makeCall('1001', '1002', {});
+  assert.ok(made.ok);
+  w.sim.runFor(35_000);
+  a.hangup();
+  w.sim.runFor(1000);
+  assert.deepEqual(w.seen(), [
+    'Dialing 1001 1002 Ok',
+    'Ringing 1002 1001 Ok',
+    'Released 1001 1002 Ok',
+    'Released 1002 1001 Ok',
+  ]);
+  assert.deepEqual(b.log, ['INVITE sdp', 'CANCEL']);
+  assert.equal(w.sip.store.callCount, 0);
+
+  // The origin phone refuses the destination's media: the call ends, both phones get a BYE.
+  for (const [seed, status, reinvites] of [
+    [22, 488, 1],
+    [23, 491, 2], // a crossing re-INVITE is retried once, after 2.1-4 s
+  ] as const) {
+    w = world(seed);
+    a = w.phone('1001', { reinviteStatus: status });
+    b = w.phone('1002', { answerAfterMs: 1000 });
+    w.sim.runFor(500);
+    made = w.sip.b2bua.makeCall('1001', '1002', {});
+    assert.ok(made.ok);
+    w.sim.runFor(10_000);
+    assert.deepEqual(w.seen(), [
+      'Dialing 1001 1002 Ok',
+      'Ringing 1002 1001 Ok',
+      'Established 1002 1001 Ok',
+      'Established 1001 1002 Ok',
+      'Released 1001 1002 Ok',
+      'Released 1002 1001 Ok',
+    ]);
+    assert.deepEqual(a.log, [
+      'INVITE nosdp auto',
+      'ACK sdp',
+      ...Array(reinvites).fill('reINVITE active'),
+      'BYE',
+    ]);
+    assert.deepEqual(b.log, ['INVITE sdp', 'ACK', 'BYE']);
+    assert.match(w.events.at(-1)!.cause ?? '', new RegExp(`connecting the media failed: 1001 .*${status}`));
+    assert.ok(w.log.some((l) => l.event === '10-40032' && l.params.purpose === 'connect'));
+    assert.equal(w.sip.store.callCount, 0);
+  }
+
+  // The destination never answers (no-answer-timeout 30 s): both released NoAnswer, the phone gets a BYE.
+  w = world(24);
+  a = w.phone('1001');
+  b = w.phone('1002', { answerAfterMs: Number.POSITIVE_INFINITY });
+  w.sim.runFor(500);
+  made = w.sip.b2bua.makeCall('1001', '1002', {});
+  assert.ok(made.ok);
+  w.sim.runFor(31_000);
+  assert.deepEqual(w.seen(), [
+    'Dialing 1001 1002 Ok',
+    'Ringing 1002 1001 Ok',
+    'Released 1001 1002 NoAnswer',
+    'Released 1002 1001 NoAnswer',
+  ]);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'BYE']);
+  assert.deepEqual(b.log, ['INVITE sdp', 'CANCEL']);
+});
+
+test('makeCall: an origin phone that answers the re-INVITE with media elsewhere; the destination is re-INVITEd with it', () => {
+  const w = world(25);
+  const a = w.phone('1001', { newMediaOnReinvite: true });
+  const b = w.phone('1002', { answerAfterMs: 500 });
+  w.sim.runFor(500);
+  const made = w.sip.b2bua.makeCall('1001', '1002', {});
+  assert.ok(made.ok);
+  w.sim.runFor(3000);
+  assert.deepEqual(a.log, ['INVITE nosdp auto', 'ACK sdp', 'reINVITE active', 'ACK']);
+  assert.deepEqual(b.log, ['INVITE sdp', 'ACK', 'reINVITE active', 'ACK']);
+  assert.match(a.media, / 4002$/);
+  assert.equal(mediaOf(b.activeCalls[0]!.remoteSdp), a.media);
+  assert.equal(mediaOf(a.activeCalls[0]!.remoteSdp), b.media);
+  assert.equal(w.seen().length, 4, 'no event for the media change');
 });
