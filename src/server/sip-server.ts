@@ -60,6 +60,8 @@ export interface SipServerStatus extends HaStatus {
   /** Why the server reports ServiceUnavailable (SPEC S5, S6.2); empty while it can give service. */
   problems: HealthProblem[];
   calls: number;
+  /** Of `calls`, those answered (state established): what an operator counts as calls in progress. */
+  callsEstablished: number;
   contacts: number;
   sip: { received: number; sent: number; parseErrors: number; floodDrops: number };
 }
@@ -345,10 +347,17 @@ export class SipServer {
       },
       problems: this.health.problems(),
       calls: this.store.callCount,
+      callsEstablished: this.countEstablished(),
       contacts: this.store.contactCount,
       ...this.haStatus(),
       sip: { received: s.received, sent: s.sent, parseErrors: s.parseErrors, floodDrops: this.floodDrops },
     };
+  }
+
+  private countEstablished(): number {
+    let n = 0;
+    for (const call of this.store.calls()) if (call.state === 'established') n++;
+    return n;
   }
 
   private app(): SipServerApp {
