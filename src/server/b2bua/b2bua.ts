@@ -569,14 +569,17 @@ export class B2bua {
         this.control.joinLateOffer(connId, legId, dialog, res);
         return;
       }
-      this.sendAck(dialog, seq);
       const wasDialing = partyOf(call, leg.dn)?.state === 'Dialing' && this.isTrunk(leg.dn);
+      // The record first, then the ACK: once the callee has its ACK it stops resending the 200, so a backup
+      // that missed the answer could never learn it. Written to the HA link before the ACK leaves, the record
+      // reaches the backup even if this process dies right after (the kernel still sends what it was given).
       this.updateLeg(connId, legId, {
         state: 'confirmed',
         dialog,
         sentInvite: null,
         ...(sdp ? { remoteSdp: sdp } : {}),
       });
+      this.sendAck(dialog, seq);
       this.runtimeOf(connId).inviteTx.delete(legId);
       this.setDeadline(connId, null);
       this.commit({ type: 'CallStateChanged', connId, state: 'established' });
