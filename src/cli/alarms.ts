@@ -5,9 +5,9 @@
  * --scs / --url); the token comes from --token, else $DUET_TOKEN, else the file's scs.token. Exit 0 on success,
  * 1 when refused (with the SCS's reason) or the SCS cannot be reached, 2 on a usage error.
  */
-import { parseArgs } from 'node:util';
 import { fetchAlarms, postJson, scsBaseUrl } from '../mgmt/scs/client.ts';
 import { formatAlarms } from '../mgmt/scs/status-text.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 const USAGE =
@@ -15,24 +15,19 @@ const USAGE =
   '       duet alarms [--config FILE | --scs http://HOST:PORT] [--token TOKEN] clear ID';
 
 export async function runAlarms(argv: string[]): Promise<number> {
-  let values: { config?: string; scs?: string; url?: string; token?: string; json?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        scs: { type: 'string' },
-        url: { type: 'string' },
-        token: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`duet alarms: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('alarms', USAGE, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      scs: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
   const clearing = positionals[0] === 'clear';
   if (positionals.length > 0 && !(clearing && positionals.length === 2)) {
     process.stderr.write(`duet alarms: unexpected ${JSON.stringify(positionals.join(' '))}\n${USAGE}\n`);

@@ -4,13 +4,13 @@
  * at once), and on SIGTERM/SIGINT a clean stop of every server it started (SIGTERM, then SIGKILL after the
  * grace period) before it exits.
  */
-import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.ts';
 import { diffConfig } from '../config/diff.ts';
 import { createLogger } from '../log/logger.ts';
 import { Lca } from '../mgmt/lca/lca.ts';
 import { NodeProcessControl, NodeScriptRunner } from '../mgmt/lca/node-processes.ts';
 import { NodeClock, NodeNet, NodeRandom } from '../runtime/node/index.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 const USAGE = 'usage: duet lca --config FILE --host NAME [--data-dir DIR]';
@@ -18,16 +18,12 @@ const USAGE = 'usage: duet lca --config FILE --host NAME [--data-dir DIR]';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function runLca(argv: string[]): Promise<number> {
-  let values: { config?: string; host?: string; 'data-dir'?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`duet lca: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('lca', USAGE, {
+    args: argv,
+    options: { config: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (!values.config || !values.host) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -7,7 +7,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { diffConfig } from '../config/diff.ts';
 import { createLogger } from '../log/logger.ts';
 import { linkSecretOf } from '../mgmt/lca/secret.ts';
@@ -15,21 +14,18 @@ import { FileAlarmStore } from '../mgmt/scs/alarm-store.ts';
 import { type ScsApi, startScsApi } from '../mgmt/scs/api.ts';
 import { Scs } from '../mgmt/scs/scs.ts';
 import { NodeClock, NodeNet, NodeRandom } from '../runtime/node/index.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 const USAGE = 'usage: duet scs --config FILE [--data-dir DIR]';
 
 export async function runScs(argv: string[]): Promise<number> {
-  let values: { config?: string; 'data-dir'?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, 'data-dir': { type: 'string' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`duet scs: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('scs', USAGE, {
+    args: argv,
+    options: { config: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (!values.config) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

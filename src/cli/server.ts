@@ -5,7 +5,6 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.ts';
 import { diffConfig } from '../config/diff.ts';
 import { pairOf } from '../config/queries.ts';
@@ -24,6 +23,7 @@ import { attachPersistence, restoreContacts } from '../server/registrar/attach-p
 import { SqliteContactPersistence } from '../server/registrar/sqlite-persistence.ts';
 import { SipServer } from '../server/sip-server.ts';
 import { TrunkStats } from '../server/stats/trunk-stats.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 /**
@@ -56,21 +56,17 @@ function parseEvent(line: string): { id: string; params: Record<string, unknown>
   }
 }
 
+const USAGE = 'usage: duet server --config FILE --app NAME [--data-dir DIR]';
+
 export async function runServer(argv: string[]): Promise<number> {
-  let values: { config?: string; app?: string; 'data-dir'?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, app: { type: 'string' }, 'data-dir': { type: 'string' } },
-    }));
-  } catch (e) {
-    process.stderr.write(
-      `duet server: ${(e as Error).message}\nusage: duet server --config FILE --app NAME [--data-dir DIR]\n`,
-    );
-    return 2;
-  }
+  const parsed = parseCommandArgs('server', USAGE, {
+    args: argv,
+    options: { config: { type: 'string' }, app: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (!values.config || !values.app) {
-    process.stderr.write('usage: duet server --config FILE --app NAME [--data-dir DIR]\n');
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   const file = values.config;

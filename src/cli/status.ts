@@ -3,24 +3,20 @@
  * with host, mode, status, HA link, calls pending sync, readiness for switchover and upgrade, calls, and
  * whether a switchover now is safe. Exit 0 when the SCS answered, 1 when it could not be reached.
  */
-import { parseArgs } from 'node:util';
 import { fetchStatus, scsBaseUrl } from '../mgmt/scs/client.ts';
 import { formatStatus } from '../mgmt/scs/status-text.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 const USAGE = 'usage: duet status --config FILE [--json] [--url http://HOST:PORT]';
 
 export async function runStatus(argv: string[]): Promise<number> {
-  let values: { config?: string; json?: boolean; url?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, json: { type: 'boolean' }, url: { type: 'string' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`duet status: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('status', USAGE, {
+    args: argv,
+    options: { config: { type: 'string' }, json: { type: 'boolean' }, url: { type: 'string' } },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   let base = values.url;
   if (base === undefined) {
     if (!values.config) {

@@ -6,10 +6,10 @@
  * the file's scs.token. Exit 0 when the new primary is in place; 1 when refused (with the reason), when it did
  * not complete, or when the SCS cannot be reached; 130 when cancelled.
  */
-import { parseArgs } from 'node:util';
 import { fetchStatus, postJson, scsBaseUrl } from '../mgmt/scs/client.ts';
 import type { PairView } from '../mgmt/scs/pair-controller.ts';
 import type { ScsStatus } from '../mgmt/scs/status.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 const USAGE =
@@ -17,30 +17,19 @@ const USAGE =
 const POLL_MS = 500;
 
 export async function runSwitchover(argv: string[]): Promise<number> {
-  let values: {
-    config?: string;
-    pair?: string;
-    'when-ready'?: boolean;
-    token?: string;
-    timeout?: string;
-    url?: string;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        pair: { type: 'string' },
-        'when-ready': { type: 'boolean' },
-        token: { type: 'string' },
-        timeout: { type: 'string' },
-        url: { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`duet switchover: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('switchover', USAGE, {
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      pair: { type: 'string' },
+      'when-ready': { type: 'boolean' },
+      token: { type: 'string' },
+      timeout: { type: 'string' },
+      url: { type: 'string' },
+    },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (!values.config) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -18,8 +18,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.ts';
+import { parseCommandArgs } from './args.ts';
 import { readConfigFile } from './config-file.ts';
 
 const USAGE = 'usage: duet up [--config FILE] [--data-dir DIR]';
@@ -117,16 +117,12 @@ interface Child {
 }
 
 export async function runUp(argv: string[], options: UpOptions = {}): Promise<number> {
-  let values: { config?: string; 'data-dir'?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, 'data-dir': { type: 'string' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`duet up: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('up', USAGE, {
+    args: argv,
+    options: { config: { type: 'string' }, 'data-dir': { type: 'string' } },
+  });
+  if (!parsed) return 2;
+  const { values } = parsed;
   const file = resolve(values.config ?? DEFAULT_CONFIG);
   const read = readConfigFile(file);
   if (!read.ok) {

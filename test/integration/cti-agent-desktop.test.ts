@@ -9,19 +9,11 @@
  *   EventEstablished; RequestReleaseCall ends both SIP legs.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { CtiClient, type CtiEvent } from '../../src/client/cti/index.ts';
+import { describe, test } from 'node:test';
+import type { CtiEvent } from '../../src/client/cti/index.ts';
 import { skipUnless } from '../helpers/tools.ts';
-import {
-  APP,
-  APP_PASSWORD,
-  type CtiServer,
-  Recorder,
-  ROUTER,
-  ROUTER_PASSWORD,
-  startCtiServer,
-} from './cti-harness.ts';
-import { finished, freePort, register, sippBackground, sippRun, stopAllSipps } from './harness.ts';
+import { ctiFixture, Recorder, ROUTER, ROUTER_PASSWORD, startCtiServer } from './cti-harness.ts';
+import { finished, freePort, register, sippBackground, sippRun } from './harness.ts';
 
 const skip = skipUnless('sipp');
 
@@ -31,23 +23,7 @@ const isCall = (name: string, dn: string, connId?: string) => (e: CtiEvent) =>
   (connId === undefined || (e as { ConnID?: string }).ConnID === connId);
 
 describe('CTI end to end on one server, sipp as phones', { skip }, () => {
-  const servers: CtiServer[] = [];
-  const clients: CtiClient[] = [];
-  after(async () => {
-    for (const c of clients) c.close();
-    await stopAllSipps();
-    for (const s of servers) await s.stop();
-  });
-
-  function client(server: CtiServer, application = APP, password = APP_PASSWORD): CtiClient {
-    const c = new CtiClient({
-      servers: [{ host: '127.0.0.1', port: server.ctiPort }],
-      application,
-      password,
-    });
-    clients.push(c);
-    return c;
-  }
+  const { servers, client } = ctiFixture();
 
   test('the agent desktop: routed inbound call, ringing, answer, hold/retrieve, release, after-call work, ready', async () => {
     const trunkPort = await freePort();

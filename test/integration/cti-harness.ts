@@ -9,11 +9,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { stringify } from 'yaml';
-import type { CtiClient, CtiEvent } from '../../src/client/cti/index.ts';
+import { CtiClient, type CtiEvent } from '../../src/client/cti/index.ts';
 import { repoRoot, stopChild } from '../helpers/processes.ts';
 import { until } from '../helpers/until.ts';
-import { freePort, type RunningServer, runServerProcess } from './harness.ts';
+import { freePort, type RunningServer, runServerProcess, stopAllSipps } from './harness.ts';
 
 export { until };
 
@@ -273,4 +274,33 @@ export class RawCti {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/**
+ * For a describe() of single-server CTI tests: the servers and clients it starts, all stopped after it (with
+ * every sipp), and `client(server)` for a library client of that server.
+ */
+export function ctiFixture(): {
+  servers: CtiServer[];
+  client(server: CtiServer, application?: string, password?: string): CtiClient;
+} {
+  const servers: CtiServer[] = [];
+  const clients: CtiClient[] = [];
+  after(async () => {
+    for (const c of clients) c.close();
+    await stopAllSipps();
+    for (const s of servers) await s.stop();
+  });
+  return {
+    servers,
+    client(server, application = APP, password = APP_PASSWORD) {
+      const c = new CtiClient({
+        servers: [{ host: '127.0.0.1', port: server.ctiPort }],
+        application,
+        password,
+      });
+      clients.push(c);
+      return c;
+    },
+  };
 }

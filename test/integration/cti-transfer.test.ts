@@ -11,19 +11,18 @@
  *   (its offer goes to the caller in a re-INVITE); the caller hangs up and 1002 gets EventReleased.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { CtiClient, type CtiEvent } from '../../src/client/cti/index.ts';
+import { describe, test } from 'node:test';
+import type { CtiEvent } from '../../src/client/cti/index.ts';
 import { skipUnless } from '../helpers/tools.ts';
 import {
-  APP,
-  APP_PASSWORD,
   type CtiServer,
+  ctiFixture,
   Recorder,
   ROUTER,
   ROUTER_PASSWORD,
   startCtiServer,
 } from './cti-harness.ts';
-import { finished, freePort, register, sippBackground, sippRun, stopAllSipps } from './harness.ts';
+import { finished, freePort, register, sippBackground, sippRun } from './harness.ts';
 
 const skip = skipUnless('sipp');
 
@@ -37,23 +36,7 @@ const isCall = (name: string, dn: string, connId?: string) => (e: CtiEvent) =>
 type Ev = CtiEvent & Record<string, unknown>;
 
 describe('CTI transfers end to end, sipp as phones', { skip }, () => {
-  const servers: CtiServer[] = [];
-  const clients: CtiClient[] = [];
-  after(async () => {
-    for (const c of clients) c.close();
-    await stopAllSipps();
-    for (const s of servers) await s.stop();
-  });
-
-  function client(server: CtiServer, application = APP, password = APP_PASSWORD): CtiClient {
-    const c = new CtiClient({
-      servers: [{ host: '127.0.0.1', port: server.ctiPort }],
-      application,
-      password,
-    });
-    clients.push(c);
-    return c;
-  }
+  const { servers, client } = ctiFixture();
 
   async function setup(trunkPort: number): Promise<CtiServer> {
     const server = await startCtiServer({

@@ -719,6 +719,9 @@ export class CtiServer implements CtiAcceptor {
   }
 
   private commitAgent(state: AgentState): void {
+    // Agent requests are refused on the backup before they get here; the gate is asked again at the write
+    // itself, as for every change of replicated state (DESIGN §2).
+    if (!this.o.gate.mayAct()) return;
     this.o.store.commit({ type: 'AgentStateChanged', agent: state });
     this.o.logger.event('10-70004', { agent: state.agentId, dn: state.dn, status: state.status });
   }
